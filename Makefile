@@ -1,0 +1,67 @@
+# kliping: `make crawl` and `make test` set themselves up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
+KLIPING_CORPUS ?= ../shared/corpus
+export KLIPING_CORPUS
+DEMO_PORT ?= 18080
+
+.PHONY: setup crawl test lint typecheck unit demo eval bench lock clean debs
+
+setup: $(STAMP)
+
+# The virtualenv, built from the lock file so a fresh machine gets exactly what was tested.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# Debian packages the tests need (a real redis-server for the scale-out tests).
+debs:
+	@if ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "note: redis-server missing and not root; Redis tests will skip" >&2; fi; \
+	fi
+
+# The main job: crawl every configured outlet, output on local disk under data/.
+crawl: $(STAMP)
+	$(BIN)/kliping crawl --output data
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+unit: $(STAMP) debs
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+# The same crawl, offline, against the replay web serving the saved corpus; output in data/demo/.
+demo: $(STAMP)
+	@test -f $(KLIPING_CORPUS)/MANIFEST.tsv || { echo "demo: no corpus at $(KLIPING_CORPUS) (set KLIPING_CORPUS)" >&2; exit 2; }
+	$(BIN)/python -m replayweb --manifest $(KLIPING_CORPUS)/MANIFEST.tsv --port $(DEMO_PORT) & pid=$$!; \
+	trap "kill $$pid" EXIT; \
+	for i in $$(seq 50); do (echo > /dev/tcp/127.0.0.1/$(DEMO_PORT)) 2>/dev/null && break; sleep 0.1; done; \
+	$(BIN)/kliping crawl --output data/demo --proxy http://127.0.0.1:$(DEMO_PORT) -s AUTOTHROTTLE_ENABLED=0
+
+# Extraction quality over the corpus, scored by the shared evaluator.
+eval: $(STAMP)
+	$(BIN)/python -m extract.evaluate $(KLIPING_CORPUS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Re-resolve the lock file from pyproject.toml (needs the package index).
+lock: $(STAMP)
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""The raw record: every request and response written to WARC files, and read back from them."""

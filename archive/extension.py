@@ -1,0 +1,134 @@
+"""Hooks the WARC writer to Scrapy: every response the downloader receives is archived at once.
+
+Scrapy sends ``response_downloaded`` straight from the downloader, before any downloader
+middleware's ``process_response``: the request carries the headers every middleware added, and the
+body is still as transferred (not yet decompressed), which is what a WARC must hold. Robots.txt,
+redirects and error statuses all pass through here too.
+"""
+
+from __future__ import annotations
+
+import platform
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.http.headers import Headers
+
+import archive
+from archive.records import Exchange, warc_date
+from archive.stories import Story
+from archive.writer import RollingWarcWriter
+from settings.runinfo import local_dir, run_id
+
+#: Signal sent with ``path=`` each time a WARC file is complete and renamed (stores upload it).
+warc_file_closed = object()
+
+#: Key in ``request.meta`` under which the response's WARC location is stored.
+WARC_META_KEY = "kliping_warc"
+#: Key in ``request.meta`` holding the WARC-Date of the response, reused as ``fetched_at``.
+DATE_META_KEY = "kliping_fetched_at"
+
+
+def header_pairs(headers: Headers) -> list[tuple[str, str]]:
+    """Scrapy headers as ``(name, value)`` pairs, one per value, in received order."""
+    pairs = []
+    for name, values in headers.items():
+        for value in values:
+            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
+    return pairs
+
+
+def exchange_from(request: Request, response: Response, moment: datetime) -> Exchange:
+    """Describe a Scrapy request/response pair as plain data for the record builder."""
+    ip = getattr(response, "ip_address", None)
+    return Exchange(
+        url=response.url,
+        method=request.method,
+        request_headers=header_pairs(request.headers),
+        request_body=request.body,
+        status=response.status,
+        protocol=(response.protocol or "HTTP/1.1").upper(),
+        response_headers=header_pairs(response.headers),
+        body=response.body,
+        ip_address=str(ip) if ip else None,
+        date=moment,
+    )
+
+
+class WarcArchiver:
+    """Scrapy extension that writes every fetched exchange to rolling WARC files."""
+
+    def __init__(self, crawler: Crawler, writer: RollingWarcWriter) -> None:
+        self.crawler = crawler
+        self.writer = writer
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcArchiver:
+        settings = crawler.settings
+        if not settings.getbool("KLIPING_WARC_ENABLED"):
+            raise NotConfigured("KLIPING_WARC_ENABLED is off")
+        info = {
+            "software": f"kliping/{archive_version()} (Scrapy, warcio)",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "hostname": socket.gethostname(),
+            "operator": settings.get("KLIPING_WARC_OPERATOR") or "",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT") or "",
+            "run-id": run_id(settings),
+            "python": platform.python_version(),
+        }
+
+        def closed(path: Path) -> None:
+            crawler.signals.send_catch_log(warc_file_closed, path=path)
+
+        writer = RollingWarcWriter(
+            Path(local_dir(settings, "warc")),
+            prefix=settings.get("KLIPING_WARC_PREFIX"),
+            max_size=settings.getint("KLIPING_WARC_MAX_SIZE"),
+            warcinfo={k: v for k, v in info.items() if v},
+            on_close=closed,
+        )
+        return cls(crawler, writer)
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        moment = datetime.now(UTC)
+        provenance = self.writer.write(exchange_from(request, response, moment))
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("kliping/warc/responses")
+        request.meta[WARC_META_KEY] = provenance.to_dict()
+        request.meta[DATE_META_KEY] = warc_date(moment)
+
+    def record_story(self, story: Story) -> None:
+        """Write a ``metadata`` record naming the pages of one story, so re-extraction groups them alike."""
+        url, first_record = story.pages[0]
+        self.writer.write_metadata(url, story.payload(), first_record)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("kliping/warc/stories")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.writer.close()
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("kliping/warc/files", [p.name for p in self.writer.closed_files])
+            stats.set_value("kliping/warc/records", self.writer.records_written)
+
+
+def archive_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kliping")
+    except PackageNotFoundError:
+        return getattr(archive, "__version__", "0")
+
+
+__all__ = ["DATE_META_KEY", "WARC_META_KEY", "WarcArchiver", "exchange_from", "header_pairs"]

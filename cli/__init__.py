@@ -1,0 +1,1 @@
+"""The ``kliping`` command line."""

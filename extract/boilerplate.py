@@ -1,0 +1,587 @@
+"""General rules that remove in-article boilerplate, mostly of Indonesian news pages.
+
+Trafilatura finds the story container well, but Indonesian outlets put many non-story
+lines *inside* it. The rules below are written against the kind of line, never against one
+page or outlet, and each has a test in ``tests/extract/test_boilerplate.py``.
+
+Two stages, both cheap:
+
+1. :func:`prune_tree` (on the lxml tree, before Trafilatura): removes elements whose class or
+   id names a widget (related links, share bars, tags, popular lists, comments, captions, ads,
+   pagers) when they are small, plus embedded social posts (tweets, Instagram, TikTok), which
+   hold someone else's words rather than the story.
+2. :func:`clean_blocks` (on Trafilatura's output blocks): line rules. A *block* is one output
+   line with its kind (paragraph, heading, list item...) and whether all its text is link text.
+
+Why each line rule exists:
+
+* ``RELATED`` - "Baca juga", "Simak juga", "Lihat juga", "Berita/Artikel Terkait", "Jangan
+  Lewatkan", "Pilihan Editor", "Read also": the label of a related-story link, followed by a
+  headline that is not part of the story.
+* ``SECTION_LABEL`` - a line that is only "Tags", "Topik", "Terpopuler", "Populer",
+  "Rekomendasi", "Komentar"...: the heading of a widget; its items are dropped with it.
+* ``CREDIT`` - "Penulis:", "Editor:", "Reporter:", "Redaktur:", "Pewarta:", "Sumber:",
+  "Foto:", "Laporan wartawan ...": bylines and credits (authors go to metadata).
+* ``EDITOR_CODE`` - "(bgs/rul)", "(dmr)": initials of the desk closing the story.
+* ``PROMPT`` - share/follow/WhatsApp/Google News calls to action and comment prompts.
+* ``AD`` - "ADVERTISEMENT", "Iklan", "Scroll to continue with content".
+* ``PAGER`` - "Halaman 1 2 3", "Halaman: 1/2", "Selanjutnya", "Tampilkan semua", bare numbers.
+* ``CAPTION`` - a line ending with a photo credit ("... Foto: Grammy", "(ANTARA/Ahmad)").
+* ``DATE_LINE`` - a line that is only the publication date.
+* link-only lines - a line whose whole text is one link is a related headline wedged between
+  paragraphs (with or without a "Baca juga" label).
+* the title repeated as a line, and short all-capitals lines closing the story (agency or
+  author credit such as "ANTARA" or "DINI TEJA").
+
+In-story subheadings are plain (non-link) headings or short bold paragraphs and are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from lxml import etree
+
+from extract.dates import parse_indonesian_datetime
+
+__all__ = ["Block", "blocks_from_body", "clean_blocks", "is_boilerplate_line", "paragraphize", "prune_tree"]
+
+# --------------------------------------------------------------------------- DOM stage
+
+_WIDGET = re.compile(
+    r"(?:^|[\s_-])(?:"
+    r"baca-?juga|bacajuga|linksisip|related|terkait|relateds?|read-?also|"
+    r"share|sharer|shares|social|sosmed|socmed|follow|"
+    r"tags?|tag-?list|topik|topics?|keywords?|"
+    r"populer|popular|terpopuler|most-?popular|trending|rekomendasi|recommend(?:ed|ation)?|"
+    r"comments?|komentar|disqus|"
+    r"captions?|credits?|wp-caption-text|keterangan|photo-?desc|foto-?desc|img-?desc|image-?desc|"
+    r"summary|subtitle|sub-?judul|dek|excerpt|"
+    r"advert(?:isement)?|ads|iklan|banner|sponsor(?:ed)?|parallax|"
+    r"breadcrumbs?|pagination|paging|pager|newsletter|subscribe"
+    r")(?:$|[\s_-])",
+    re.I,
+)
+_EMBED = re.compile(r"twitter-tweet|instagram-media|tiktok-embed|fb-post|twitter-timeline", re.I)
+_PRUNE_MAX_CHARS = 1500
+
+
+def _drop(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def prune_tree(tree: etree._Element) -> int:
+    """Remove small widget elements and social embeds from ``tree`` in place; returns how many."""
+    doomed: list[etree._Element] = []
+    for el in tree.iter("figcaption", "blockquote", "*"):
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in ("html", "body", "head", "article", "main"):
+            continue
+        if el.tag == "figcaption":
+            doomed.append(el)
+            continue
+        names = (el.get("class") or "") + " " + (el.get("id") or "")
+        if names == " ":
+            continue
+        if _EMBED.search(names):
+            doomed.append(el)
+            continue
+        if not _WIDGET.search(names):
+            continue
+        text_len = len("".join(el.itertext()).strip())
+        if text_len < _PRUNE_MAX_CHARS:
+            doomed.append(el)
+    seen: set[int] = set()
+    count = 0
+    for el in doomed:
+        if id(el) in seen:
+            continue
+        for sub in el.iter():
+            seen.add(id(sub))
+        if el.getparent() is not None:
+            _drop(el)
+            count += 1
+    return count
+
+
+_INLINE = frozenset(
+    {"a", "b", "strong", "i", "em", "u", "span", "font", "small", "big", "sup", "sub", "abbr", "cite", "q",
+     "mark", "s", "del", "ins", "time", "img", "code", "tt", "label", "wbr"}
+)  # fmt: skip
+_BLOCKS = frozenset({"div", "p", "table", "ul", "ol", "h2", "h3", "h4", "blockquote", "figure", "section"})
+_LOOSE_CONTAINERS = ("div", "span", "td", "article", "section", "font", "center", "main")
+_DATELINE = re.compile(r"^[A-Z][\w .,()/'&-]{1,60}?\s*[-–—]+$")
+
+
+def _wrap_runs(el: etree._Element) -> None:
+    """Turn br-separated loose text of ``el`` into <p> elements (block children stay)."""
+    new: list[etree._Element] = []
+    run_text: str | None = el.text
+    run_nodes: list[etree._Element] = []
+
+    def flush() -> None:
+        text = (run_text or "") + "".join(
+            "".join(n.itertext()) + (n.tail or "") for n in run_nodes if isinstance(n.tag, str)
+        )
+        if text.strip():
+            para = etree.Element("p")
+            para.text = run_text
+            for node in run_nodes:
+                para.append(node)
+            new.append(para)
+
+    children = list(el)
+    skip_next = False
+    for i, child in enumerate(children):
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if skip_next:
+            skip_next = False
+            el.remove(child)
+            run_text, run_nodes = child.tail, []
+            continue
+        if tag == "br":
+            if _is_double_br(children, i):
+                flush()
+                skip_next = True
+                el.remove(child)
+            else:
+                run_nodes.append(child)
+        elif tag in _INLINE or not tag:
+            run_nodes.append(child)
+        else:
+            flush()
+            run_text, run_nodes = child.tail, []
+            child.tail = None
+            new.append(child)
+    flush()
+    for child in list(el):
+        el.remove(child)
+    el.text = None
+    el.extend(new)
+
+
+def _is_double_br(children: list[etree._Element], i: int) -> bool:
+    br = children[i]
+    return i + 1 < len(children) and children[i + 1].tag == "br" and not (br.tail or "").strip()
+
+
+def _paragraph_like(div: etree._Element) -> bool:
+    return all(isinstance(c.tag, str) and (c.tag in _INLINE or c.tag == "br") for c in div) and bool(
+        "".join(div.itertext()).strip()
+    )
+
+
+def _leading_run(el: etree._Element) -> int:
+    """Characters of loose text before the first block child, when there is a block child."""
+    size = len((el.text or "").strip())
+    for child in el:
+        if isinstance(child.tag, str) and child.tag in _BLOCKS:
+            return size
+        size += len("".join(child.itertext()).strip()) + len((child.tail or "").strip())
+    return 0
+
+
+def paragraphize(tree: etree._Element) -> None:
+    """Give loose, br-separated story text (old detik, Blogger, ``itemprop=articleBody`` spans)
+    real paragraphs, so that no run of it is lost, and join a lone dateline ("Jakarta -") that
+    stands before the first paragraph to it."""
+    for el in list(tree.iter(*_LOOSE_CONTAINERS)):
+        children = list(el)
+        if not children:
+            continue
+        direct = len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in children)
+        if direct < 80:
+            continue
+        double_br = any(c.tag == "br" and _is_double_br(children, i) for i, c in enumerate(children))
+        if double_br or _leading_run(el) >= 80:
+            _wrap_runs(el)
+            # sibling divs that hold one run of text each are paragraphs of the same story
+            parent = el.getparent()
+            if parent is not None:
+                for sib in parent:
+                    if sib is not el and sib.tag == "div" and _paragraph_like(sib):
+                        sib.tag = "p"
+    for para in list(tree.iter("p")):
+        _join_dateline(para)
+
+
+def _join_dateline(para: etree._Element) -> None:
+    parent = para.getparent()
+    if parent is None:
+        return
+    inline: list[etree._Element] = []
+    prev = para.getprevious()
+    while prev is not None and isinstance(prev.tag, str) and prev.tag in _INLINE:
+        inline.append(prev)
+        prev = prev.getprevious()
+    if not inline:
+        return
+    head = (prev.tail if prev is not None else parent.text) or ""
+    text = " ".join(
+        (head + "".join("".join(n.itertext()) + (n.tail or "") for n in reversed(inline))).split()
+    )
+    if not text or len(text.split()) > 6 or not _DATELINE.match(text):
+        return
+    para.text = text + " " + (para.text or "").lstrip()
+    for node in inline:
+        parent.remove(node)
+    if prev is not None:
+        prev.tail = None
+    else:
+        parent.text = None
+
+
+# --------------------------------------------------------------------------- block stage
+
+
+@dataclass
+class Block:
+    """One output line of Trafilatura's body: its text, element kind, link share and group."""
+
+    text: str
+    kind: str = "p"  # p | head | item | quote | row
+    link_only: bool = False
+    group: int = 0  # blocks of the same list or table share a group number
+
+
+_WS = re.compile(r"\s+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\ufeff\u00ad\u2060"), None)
+
+
+def normalise(text: str) -> str:
+    """Remove invisible format characters and collapse whitespace (what the gold text does)."""
+    return _WS.sub(" ", text.translate(_INVISIBLE)).strip()
+
+
+_NESTED_BLOCKS = frozenset({"p", "head", "list", "item", "quote", "div", "table", "row"})
+
+
+def _pieces(el: etree._Element, in_ref: bool, out: list[tuple[str, bool] | None]) -> None:
+    here = in_ref or el.tag == "ref"
+    if el.tag == "lb":
+        out.append(None)
+    elif el.text:
+        out.append((el.text, here))
+    for child in el:
+        if not isinstance(child.tag, str):
+            if child.tail:
+                out.append((child.tail, here))
+            continue
+        nested = child.tag in _NESTED_BLOCKS
+        if nested:
+            out.append(None)
+        _pieces(child, here, out)
+        if nested:
+            out.append(None)
+        if child.tail:
+            out.append((child.tail, here))
+
+
+def _lines(el: etree._Element) -> list[tuple[str, bool]]:
+    pieces: list[tuple[str, bool] | None] = []
+    _pieces(el, False, pieces)
+    lines: list[tuple[str, bool]] = []
+    text: list[str] = []
+    link_chars = total = 0
+
+    def flush() -> None:
+        line = normalise("".join(text))
+        if line:
+            lines.append((line, link_chars >= 0.9 * total and link_chars > 0))
+
+    for piece in pieces:
+        if piece is None:
+            flush()
+            text, link_chars, total = [], 0, 0
+            continue
+        chunk, linked = piece
+        text.append(chunk)
+        n = len(chunk.strip())
+        total += n
+        if linked:
+            link_chars += n
+    flush()
+    return lines
+
+
+def blocks_from_body(body: etree._Element | None) -> list[Block]:
+    """Turn Trafilatura's ``Document.body`` (XML with p/head/list/quote/table) into blocks."""
+    blocks: list[Block] = []
+    if body is None:
+        return blocks
+    group = 0
+    for el in body:
+        if not isinstance(el.tag, str):
+            continue
+        group += 1
+        if el.tag == "list":
+            for item in el.iter("item"):
+                blocks.extend(Block(t, "item", link, group) for t, link in _lines(item))
+        elif el.tag == "table":
+            for row in el.iter("row"):
+                cells = [normalise("".join(c.itertext())) for c in row.iter("cell")]
+                line = normalise(" ".join(c for c in cells if c))
+                if line:
+                    blocks.append(Block(line, "row", False, group))
+        elif el.tag == "graphic":
+            continue
+        else:
+            kind = "head" if el.tag == "head" else "quote" if el.tag == "quote" else "p"
+            blocks.extend(Block(t, kind, link, group) for t, link in _lines(el))
+    return blocks
+
+
+_RELATED = re.compile(
+    r"^\W*(?:(?:baca|simak|lihat|cek|tonton|saksikan)\s+(?:juga|pula|berita|video|artikel)"
+    r"|(?:berita|artikel|video|topik)\s+(?:terkait|lainnya|pilihan|menarik)"
+    r"|jangan\s+lewatkan|pilihan\s+editor|baca\s+berikutnya|berita\s+selengkapnya"
+    r"|read\s+(?:also|more)|also\s+read|see\s+also|related(?:\s+(?:news|stories|articles?))?\s*:)\b",
+    re.I,
+)
+_SECTION_LABEL = re.compile(
+    r"^\W*(?:tags?|tagar|topik|topics?|label|kata\s+kunci|keywords?|terpopuler|populer|popular|most\s+popular"
+    r"|trending|rekomendasi|recommended|komentar|comments?|berita\s+terkini(?:\s+selengkapnya)?"
+    r"|berita\s+populer|terbaru|terkini|baca\s+juga|berita\s+terkait|artikel\s+terkait|jangan\s+lewatkan"
+    r"|video\s+pilihan|pilihan\s+redaksi|lainnya|bagikan|share|ikuti\s+kami|follow\s+us)\W*(?:\s*[:|»>].*)?$",
+    re.I,
+)
+_CREDIT = re.compile(
+    r"^\W*(?:penulis|editor|reporter|redaktur|redaksi|pewarta|sumber|source|writer|author|fotografer"
+    r"|foto|photo|video|videografer|rep|red|ilustrasi|kontributor|copy\s*editor|penyunting|penerjemah"
+    r"|editing\s+by|reporting\s+by|writing\s+by|translated\s+by|diterjemahkan\s+oleh|oleh|by)\s*[:|/]"
+    r"|^\W*laporan\s+(?:wartawan|reporter|koresponden|jurnalis|kontributor)\b",
+    re.I,
+)
+_BYLINE_SHORT = re.compile(r"^(?:oleh|by)\s+\S+(?:\s+\S+){0,4}$", re.I)
+_EDITOR_CODE_LINE = re.compile(r"^\(\s*[a-z]{1,6}\d?(?:\s*/\s*[a-z]{1,6}\d?)*\s*\)\W*$", re.I)
+_EDITOR_CODE_TAIL_SLASH = re.compile(r"\s*\(\s*[A-Za-z]{1,6}\d?(?:\s*/\s*[A-Za-z]{1,6}\d?)+\s*\)\W*$")
+_EDITOR_CODE_TAIL_LOWER = re.compile(r"\s*\(\s*[a-z]{2,5}\s*\)\s*$")
+_COPYRIGHT = re.compile(r"^\W*(?:©|\(c\)|copyright|hak\s+cipta)|all\s+rights\s+reserved", re.I)
+_PLATFORM = re.compile(
+    r"\b(?:google\s+news|whatsapp|wa\s+channel|telegram|instagram|twitter|facebook|youtube|tiktok|line\s+today"
+    r"|saluran\s+whatsapp|whatsapp\s+channel|grup\s+telegram)\b",
+    re.I,
+)
+# a call to action opens the line, or is unmistakable wherever it stands
+_CALL = re.compile(
+    r"^\W*(?:ikuti|follow|gabung|bergabung|join|klik|subscribe|download|unduh|dapatkan|kunjungi|simak|pantau"
+    r"|cek|yuk|ayo|mari)\b|\b(?:silakan|silahkan|mari\s+bergabung|klik\s+(?:di\s+)?sini|follow\s+(?:us|kami)"
+    r"|ikuti\s+(?:kami|kanal|saluran|akun)|subscribe)\b",
+    re.I,
+)
+_PROMPT = re.compile(
+    r"^\W*(?:bagikan\s+(?:artikel|berita)|share\s+(?:this|artikel|berita)|salin\s+link|copy\s+link"
+    r"|belum\s+ada\s+komentar|tulis\s+komentar|beri\s+komentar|kirim\s+komentar|komentar\s+adalah|disclaimer\s*:"
+    r"|login\s+untuk|masuk\s+untuk\s+(?:berkomentar|memberi)|tonton\s+juga|saksikan\s+juga)\b",
+    re.I,
+)
+# widget words that are boilerplate only when they are the whole line
+_PROMPT_LINE = re.compile(
+    r"^\W*(?:share|bagikan|tweet|load\s+more|muat\s+lebih(?:\s+banyak)?|lihat\s+semua|lihat\s+selengkapnya"
+    r"|selengkapnya|read\s+more|more|print|cetak|email)\W*$",
+    re.I,
+)
+_AD = re.compile(
+    r"^\W*(?:advertisement|iklan|ads|sponsored|konten\s+berbayar|scroll\s+to\s+continue(?:\s+with\s+content)?"
+    r"|scroll\s+untuk\s+melanjutkan(?:\s+membaca)?|lanjutkan\s+membaca|continue\s+reading)\W*$",
+    re.I,
+)
+_PAGER = re.compile(
+    r"^\W*(?:(?:halaman|page|hal\.?)\s*:?\s*(?:\d+\s*(?:/|dari|of)\s*\d+)?(?:[\s|»«><.-]*\d+)*"
+    r"|halaman\s+(?:selanjutnya|berikutnya|sebelumnya)|selanjutnya|berikutnya|sebelumnya"
+    r"|tampilkan\s+semua|show\s+all|next|prev(?:ious)?|lanjut)\W*$",
+    re.I,
+)
+_CAPTION = re.compile(
+    r"(?:\b(?:foto|photo|ilustrasi|dok\.?|dokumentasi|sumber\s+foto|image|gambar|credit|kredit)\s*:\s*"
+    r"[^.!?]{1,60}|\((?:foto|photo|ilustrasi|dok)\s*:?[^()]{0,60}\)"
+    r"|(?-i:\([A-Z][\w.' -]{2,40}/\s*\w[^()/]{0,40}\)))\s*$",
+    re.I,
+)
+_NO_LETTERS = re.compile(r"^[\W\d_]*$")
+_WEEKDAY = re.compile(
+    r"\b(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b",
+    re.I,
+)
+_DATE_TOKENS = re.compile(
+    r"\d+|\b(?:wib|wita|wit|gmt|utc|am|pm|diperbarui|diterbitkan|dipublikasikan|published|updated|update|on|at"
+    r"|pukul|jam)\b",
+    re.I,
+)
+_TIMEISH = re.compile(r"\d{1,2}[:.]\d{2}")
+_READ_MORE_TAIL = re.compile(r"\s*(?:baca\s+selengkapnya|selengkapnya\s+baca\s+di\b.*|read\s+more)\W*$", re.I)
+_WORD = re.compile(r"\w+")
+_TERMINAL = re.compile(r"[.!?\"'”’)]$")
+
+
+def _is_date_line(text: str) -> bool:
+    words = _WORD.findall(text)
+    if len(words) > 10:
+        return False
+    if not (_TIMEISH.search(text) or _WEEKDAY.search(text)):
+        return False
+    if parse_indonesian_datetime(text, "Asia/Jakarta") is None:
+        return False
+    rest = _WEEKDAY.sub(" ", _DATE_TOKENS.sub(" ", text))
+    from extract.dates import MONTHS
+
+    leftover = [w for w in _WORD.findall(rest) if w.lower() not in MONTHS]
+    return len(leftover) <= 2
+
+
+def is_boilerplate_line(text: str) -> bool:
+    """True when one line (taken alone) is boilerplate by the rules above. Never raises."""
+    try:
+        line = normalise(text.replace("|", " "))
+    except Exception:
+        return False
+    if not line:
+        return True
+    n_words = len(line.split())
+    if _NO_LETTERS.match(line):
+        return True
+    if _RELATED.match(line):
+        return n_words <= 40
+    if _SECTION_LABEL.match(line) and n_words <= 30:
+        return True
+    if _CREDIT.match(line) and n_words <= 25:
+        return True
+    if _BYLINE_SHORT.match(line):
+        return True
+    if _EDITOR_CODE_LINE.match(line):
+        return True
+    if _COPYRIGHT.search(line) and n_words <= 30:
+        return True
+    if _AD.match(line) or _PAGER.match(line):
+        return True
+    if (_PROMPT.match(line) and n_words <= 40) or _PROMPT_LINE.match(line):
+        return True
+    if n_words <= 40 and _PLATFORM.search(line) and _CALL.search(line):
+        return True
+    if n_words <= 50 and _CAPTION.search(line):
+        return True
+    return _is_date_line(line)
+
+
+_CREDIT_TAIL = re.compile(
+    r"(?<=[.!?\"”’)])\s+(?:penulis|editor|reporter|redaktur|pewarta|sumber|foto)\s*:\s*[^.!?]{2,120}$", re.I
+)
+
+
+def _strip_tail_codes(text: str, *, last: bool) -> str:
+    text = _CREDIT_TAIL.sub("", text)
+    text = _READ_MORE_TAIL.sub("", text)
+    text = _EDITOR_CODE_TAIL_SLASH.sub("", text)
+    if last:
+        text = _EDITOR_CODE_TAIL_LOWER.sub("", text)
+    return text.strip()
+
+
+def _is_caps_credit(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return (
+        bool(letters)
+        and len(text.split()) <= 4
+        and all(c.isupper() for c in letters)
+        and not _TERMINAL.search(text)
+    )
+
+
+def clean_blocks(
+    blocks: Sequence[Block], title: str | None = None, credits: list[str] | None = None
+) -> list[str]:
+    """Apply the line rules to Trafilatura's blocks; the story paragraphs that remain.
+
+    Short capitalised credit lines removed from the end of the story are appended to
+    ``credits`` when a list is given (some outlets sign stories that way)."""
+    title_key = normalise(title).casefold() if title else None
+    if title_key:
+        # the headline block was taken along: it and whatever precedes it (kicker, date, breadcrumb)
+        # are page header, not story
+        for i, block in enumerate(blocks[:6]):
+            if normalise(block.text).casefold() == title_key:
+                blocks = blocks[i + 1 :]
+                break
+    kept: list[Block] = []
+    dropped_groups: set[int] = set()
+    for i, block in enumerate(blocks):
+        text = block.text
+        if block.group in dropped_groups and block.kind in ("item", "row"):
+            continue
+        if block.link_only and len(text.split()) <= 30:
+            continue
+        if title_key and normalise(text).casefold() == title_key:
+            continue
+        if is_boilerplate_line(text):
+            # a widget label ("Baca Juga", "Tags") takes the list that follows it along
+            if block.kind not in ("item", "row") and i + 1 < len(blocks):
+                nxt = blocks[i + 1]
+                if nxt.kind in ("item", "row") and nxt.group != block.group:
+                    dropped_groups.add(nxt.group)
+            continue
+        kept.append(block)
+    lines = [b.text for b in kept]
+    # editor codes and "baca selengkapnya" glued to the end of a paragraph
+    lines = [_strip_tail_codes(t, last=(i == len(lines) - 1)) for i, t in enumerate(lines)]
+    lines = [t for t in lines if t and not is_boilerplate_line(t)]
+    # agency or author credit in capitals closing the story ("ANTARA", "DINI TEJA")
+    while len(lines) > 1 and _is_caps_credit(lines[-1]):
+        credit = lines.pop()
+        if credits is not None:
+            credits.append(credit)
+    return lines
+
+
+def clean_lines(lines: Iterable[str], title: str | None = None) -> list[str]:
+    """Line rules on plain text lines (no link information)."""
+    return clean_blocks([Block(normalise(t)) for t in lines if normalise(t)], title)
+
+
+# --------------------------------------------------------------------------- subheadings
+
+
+def subheading_anchors(tree: etree._Element) -> list[tuple[str, str, str]]:
+    """In-story subheadings: (heading, paragraph before, paragraph after) for every h2-h4 that
+    stands between two paragraphs and is not a link. Trafilatura sometimes drops such headings;
+    :func:`restore_subheadings` puts them back between the same two paragraphs."""
+    anchors = []
+    for head in tree.iter("h2", "h3", "h4"):
+        prev, nxt = head.getprevious(), head.getnext()
+        if prev is None or nxt is None or prev.tag != "p" or nxt.tag != "p":
+            continue
+        text = normalise("".join(head.itertext()))
+        if not text or len(text.split()) > 20 or any(True for _ in head.iter("a")):
+            continue
+        anchors.append((text, normalise("".join(prev.itertext())), normalise("".join(nxt.itertext()))))
+    return anchors
+
+
+def restore_subheadings(lines: list[str], anchors: Sequence[tuple[str, str, str]]) -> list[str]:
+    """Insert each missing anchored subheading between its two (kept) paragraphs."""
+    if not anchors or len(lines) < 2:
+        return lines
+    present = set(lines)
+    out = list(lines)
+    for text, before, after in anchors:
+        if text in present or is_boilerplate_line(text):
+            continue
+        for i in range(len(out) - 1):
+            if out[i] == before and out[i + 1] == after:
+                out.insert(i + 1, text)
+                present.add(text)
+                break
+    return out

@@ -1,0 +1,241 @@
+"""Turn one article page into a record: story text (Trafilatura + boilerplate rules) and metadata.
+
+Cost: the HTML is decoded and parsed once with lxml; metadata is read from that tree; the same
+tree (pruned) goes to Trafilatura's ``bare_extraction`` with the shared options object. No
+Scrapy import: archives can be re-extracted without crawling.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import lxml.html
+from lxml import etree
+from trafilatura import bare_extraction
+from trafilatura.settings import Extractor
+
+from extract.boilerplate import (
+    Block,
+    blocks_from_body,
+    clean_blocks,
+    normalise,
+    paragraphize,
+    prune_tree,
+    restore_subheadings,
+    subheading_anchors,
+)
+from extract.hints import OutletHints
+from extract.metadata import read_metadata, split_authors
+from extract.options import DEFAULT_OPTIONS, ExtractOptions
+
+__all__ = ["RECORD_KEYS", "decode_html", "extract_article", "join_pages", "parse_html"]
+
+RECORD_KEYS = (
+    "url", "canonical_url", "outlet", "title", "authors", "published", "modified", "language",
+    "section", "tags", "description", "image", "text",
+)  # fmt: skip
+
+_PARSER = lxml.html.HTMLParser(
+    remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+# What browsers do: a page labelled latin-1/ascii is read as windows-1252.
+_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252",
+            "ascii": "cp1252", "iso8859-1": "cp1252"}  # fmt: skip
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes | str, encoding: str | None = None) -> str:
+    """Bytes to text. Bytes that are valid UTF-8 are UTF-8, whatever the page or the HTTP header
+    declares (a page labelled iso-8859-1 whose bytes are UTF-8 is common); otherwise the HTTP
+    charset, then the ``<meta charset>``, then windows-1252."""
+    if isinstance(body, str):
+        return body
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:].decode("utf-8", errors="replace")
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", errors="replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _codec(encoding)
+    if declared is None:
+        m = _META_CHARSET.search(body[:8192])
+        declared = _codec(m.group(1).decode("ascii", "ignore")) if m else None
+    if declared in (None, "utf-8"):
+        # broken UTF-8: keep what decodes, the rest is replaced
+        if declared == "utf-8":
+            return body.decode("utf-8", errors="replace")
+        declared = "cp1252"
+    return body.decode(declared, errors="replace")
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement | None:
+    """Parse once; None when there is no document."""
+    text = _XML_DECL.sub("", text, count=1)
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    extractor: Extractor
+    body_xpath: etree.XPath | None
+    drop_xpaths: tuple[etree.XPath, ...]
+
+
+def _css(selector: str) -> etree.XPath | None:
+    try:
+        from lxml.cssselect import CSSSelector
+
+        return CSSSelector(selector)
+    except Exception:
+        return None
+
+
+@lru_cache(maxsize=256)
+def prepare(options: ExtractOptions, hints: OutletHints) -> _Plan:
+    """Options and outlet hints compiled once (Trafilatura options, CSS selectors as XPath)."""
+    drops = tuple(x for x in (_css(s) for s in hints.drop_selectors) if x is not None)
+    body = _css(hints.body_selector) if hints.body_selector else None
+    return _Plan(options.extractor, body, drops)
+
+
+def _remove(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is not None:
+        parent.remove(el)
+
+
+def _narrow(tree: lxml.html.HtmlElement, selector: etree.XPath) -> lxml.html.HtmlElement:
+    found = selector(tree)
+    if not found:
+        return tree
+    root = lxml.html.document_fromstring("<html><head></head><body></body></html>", parser=_PARSER)
+    body = root.find("body")
+    for el in found[:1]:
+        el.tail = None
+        body.append(el)  # moves it out of the old tree, which is not used any more
+    return root
+
+
+_LANG_CACHE: dict[str, Any] = {}
+
+
+def _language(text: str, fallback: str | None) -> str | None:
+    try:
+        import py3langid
+
+        lang, _ = py3langid.classify(text[:3000])
+        return str(lang)
+    except Exception:
+        return fallback
+
+
+def extract_article(
+    body: bytes | str,
+    url: str,
+    *,
+    encoding: str | None = None,
+    hints: OutletHints | None = None,
+    options: ExtractOptions | None = None,
+) -> dict[str, Any] | None:
+    """Extract one page. ``encoding`` is the HTTP Content-Type charset, if any.
+
+    Returns a record with the keys of :data:`RECORD_KEYS`, or None when the page holds no story
+    (an index page, an empty or broken document).
+    """
+    hints = hints or OutletHints()
+    options = options or DEFAULT_OPTIONS
+    plan = prepare(options, hints)
+    if isinstance(body, bytes) and len(body) > options.max_file_size:
+        return None
+    tree = parse_html(decode_html(body, encoding))
+    if tree is None:
+        return None
+    md, _page_text = read_metadata(
+        tree, url, timezone_name=hints.timezone or options.default_timezone, outlet=hints.name
+    )
+    if plan.body_xpath is not None:
+        tree = _narrow(tree, plan.body_xpath)
+    for xp in plan.drop_xpaths:
+        for el in xp(tree):
+            _remove(el)
+    if options.boilerplate_rules:
+        prune_tree(tree)
+    paragraphize(tree)
+    anchors = subheading_anchors(tree) if options.boilerplate_rules else []
+    doc = bare_extraction(tree, url=url, options=plan.extractor)
+    if doc is None:
+        return None
+    blocks = blocks_from_body(getattr(doc, "body", None))
+    credits: list[str] = []
+    if options.boilerplate_rules:
+        lines = clean_blocks(blocks, md.title, credits)
+        if not md.authors:
+            # a story signed in capitals at its end ("DINI TEJA"); agencies are not authors
+            md.authors = [n for c in credits if len(c.split()) >= 2 for n in split_authors(c)][:3]
+    else:
+        lines = [b.text for b in blocks if not isinstance(b, Block) or b.text]
+    lines = restore_subheadings([normalise(line) for line in lines if normalise(line)], anchors)
+    text = "\n".join(lines)
+    if len(text) < options.min_text_chars:
+        return None
+    if options.detect_language:
+        language = _language(text, hints.language or md.html_lang)
+    else:
+        language = hints.language or md.html_lang
+    return {
+        "url": url,
+        "canonical_url": md.canonical_url,
+        "outlet": hints.name,
+        "title": md.title,
+        "authors": md.authors,
+        "published": md.published,
+        "modified": md.modified,
+        "language": language,
+        "section": md.section,
+        "tags": md.tags,
+        "description": md.description,
+        "image": md.image,
+        "text": text,
+    }
+
+
+def join_pages(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """One record for a story split over pages: metadata of the first page, text of all pages
+    in order (a paragraph repeated on a later page, such as a repeated lead, is kept once)."""
+    present = [r for r in records if r]
+    if not present:
+        raise ValueError("join_pages needs at least one record")
+    joined = dict(present[0])
+    seen: set[str] = set()
+    lines: list[str] = []
+    for record in present:
+        for line in (record.get("text") or "").split("\n"):
+            if not line or line in seen:
+                continue
+            seen.add(line)
+            lines.append(line)
+    joined["text"] = "\n".join(lines)
+    return joined

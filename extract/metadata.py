@@ -1,0 +1,519 @@
+"""Article metadata read from the parsed page: meta tags, JSON-LD, visible bylines and dates.
+
+Everything works on the one lxml tree built by :mod:`extract.core` (before any pruning) with a
+handful of XPath queries and regular expressions, so it costs little next to Trafilatura.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from extract.dates import parse_indonesian_datetime, zone_of
+
+__all__ = ["Metadata", "read_metadata", "split_authors", "strip_site_name"]
+
+_XP_META = etree.XPath("//meta[@content]")
+_XP_LDJSON = etree.XPath("//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]")
+_XP_TITLE = etree.XPath("//head/title|//title")
+_XP_H1 = etree.XPath(
+    "//body//h1|//body//*[self::h2 or self::h3][contains(@class,'title') or contains(@class,'headline')]"
+)
+_XP_LINK = etree.XPath("//link[@rel][@href]")
+_XP_ITEMPROP_AUTHOR = etree.XPath("//*[@itemprop='author']|//*[@rel='author']")
+_DATE_CLASSES = ("date", "time", "tanggal", "waktu", "publish", "posted", "timestamp", "byline")
+_DATE_COND = " or ".join(f"contains(@class,'{c}') or contains(@id,'{c}')" for c in _DATE_CLASSES)
+_XP_DATE_ELEMENTS = etree.XPath(f"//body//*[{_DATE_COND}]|//body//time")
+_XP_DATE_IN = etree.XPath(f".//*[self::time or {_DATE_COND}]")
+_XP_DATE_AFTER_H1 = etree.XPath(f"(//body//h1)[1]/following::*[self::time or {_DATE_COND}]")
+_XP_DATE_BEFORE_H1 = etree.XPath(f"(//body//h1)[1]/preceding::*[self::time or {_DATE_COND}]")
+_XP_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+
+_SEPARATORS = re.compile(r"\s+(?:[|•·»:]|::|-{1,2}|–|—)\s+")
+_SITEISH = re.compile(r"\.(?:com|co|id|net|org|tv|news)\b|\bnews\b|\bonline\b|\bportal\b", re.I)
+
+_PUBLISHED_KEYS = (
+    "article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
+    "publish-date", "publish_date", "dtk:publishdate", "content_publisheddate", "dc.date.issued",
+    "sailthru.date", "parsely-pub-date", "date", "article_date_original", "originalpublicationdate",
+)  # fmt: skip
+_MODIFIED_KEYS = (
+    "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified", "lastmod",
+    "last-modified", "dc.date.modified", "updated_time",
+)  # fmt: skip
+
+_LABELLED_AUTHOR = re.compile(
+    r"(?:^|\n)\s*(?:(?:penulis|reporter|pewarta|wartawan|writer|kontributor)\b\s*[:|/]?|(?:rep|oleh)\s*:|by\s+|oleh\s+)"
+    r"\s*(?:\n\s*)?[:|]?\s*([^\n]{2,100})",
+    re.I,
+)
+_LAPORAN = re.compile(
+    r"laporan\s+(?:wartawan|reporter|koresponden|jurnalis|kontributor)\s+[^,\n]{1,40},\s*([^\n]{2,80})", re.I
+)
+_LABELLED_EDITOR = re.compile(
+    r"(?:^|\n|/)\s*(?:(?:editor|redaktur|penyunting|editing)\b\s*[:|]?|red\s*:)\s*(?:\n\s*)?[:|]?\s*([^\n/]{2,80})",
+    re.I,
+)
+_JOURNALIST = re.compile(
+    r"^\s*([^\n/]{3,60}?)\s*\n?\s*/?\s*(?:jurnalis|wartawan|journalist)\s*$", re.I | re.M
+)
+_POSTED_BY = re.compile(r"^(?:diposting|dipost|ditulis|posted|written|published)\s+(?:oleh|by)\s*:?\s*", re.I)
+_NOT_NAMES = frozenset({"oleh", "by", "diposting", "posted", "label", "labels", "penulis", "reporter", "editor",
+                        "facebook", "twitter", "instagram", "google", "youtube", "whatsapp", "tiktok", "linkedin",
+                        "telegram", "line", "share", "komentar", "comments", "redaksi", "tim", "unknown"})  # fmt: skip
+_ROLE_TAIL = re.compile(
+    r"\s+(?:jurnalis|wartawan|reporter|kontributor|penulis|journalist|writer|author)\s*$", re.I
+)
+_XP_AUTHOR_CLASS = etree.XPath(
+    "//body//*[contains(@class,'author') or contains(@class,'byline') or contains(@class,'reporter')"
+    " or contains(@class,'penulis') or contains(@class,'writer') or contains(@class,'jurnalis')"
+    " or contains(@id,'author') or contains(@id,'byline')]"
+)
+AGENCIES = frozenset({"antara", "afp", "reuters", "ap", "xinhua", "bernama", "kyodo", "anadolu", "dpa", "efe",
+                      "upi", "aa", "ant", "associated press"})  # fmt: skip
+_NAME_CUT = re.compile(
+    r"\s*(?:[|/•]|\s-\s|–|—|\bpublished\b|\bdiperbarui\b|\bupdated?\b|\beditor\b|\bredaktur\b|\bred\s*:).*$",
+    re.I,
+)
+_NAME_PREFIX = re.compile(r"^(?:by|oleh|penulis|reporter|pewarta|kontributor)\s*:?\s+", re.I)
+_CONTRIBUTOR = re.compile(r"^(?:kontributor|koresponden|wartawan|contributor|correspondent)\b[^,]*,\s*", re.I)
+_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bdan\b)\s*", re.I)
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None
+    image: str | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
+    html_lang: str | None = None
+
+
+def _clean(text: Any) -> str:
+    if not isinstance(text, str):
+        return ""
+    return " ".join(text.replace("\u200b", "").split())
+
+
+def _meta_map(tree: etree._Element) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for el in _XP_META(tree):
+        key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+        value = _clean(el.get("content"))
+        if key and value:
+            out.setdefault(key.strip().lower(), []).append(value)
+    return out
+
+
+def _walk_ld(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_ld(item)
+    elif isinstance(node, dict):
+        yield node
+        if "@graph" in node:
+            yield from _walk_ld(node["@graph"])
+        main = node.get("mainEntity")
+        if isinstance(main, (dict, list)):
+            yield from _walk_ld(main)
+
+
+_ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
+                  "opinionnewsarticle", "backgroundnewsarticle", "webpage", "liveblogposting", "report"}  # fmt: skip
+
+
+def _json_ld(tree: etree._Element) -> dict[str, Any]:
+    best: dict[str, Any] = {}
+    best_rank = 99
+    for script in _XP_LDJSON(tree):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            try:
+                data = json.loads(re.sub(r"[\x00-\x1f]", " ", raw), strict=False)
+            except ValueError:
+                continue
+        for node in _walk_ld(data):
+            types = node.get("@type")
+            names = [t.lower() for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
+            for t in names:
+                if t in _ARTICLE_TYPES:
+                    rank = 1 if t == "webpage" else 0
+                    if rank < best_rank:
+                        best, best_rank = node, rank
+    return best
+
+
+def _first(meta: dict[str, list[str]], *keys: str) -> str | None:
+    for key in keys:
+        values = meta.get(key)
+        if values:
+            return values[0]
+    return None
+
+
+def _ld_names(value: Any) -> list[str]:
+    names: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, dict):
+            kind = item.get("@type")
+            if isinstance(kind, str) and kind.lower() == "organization":
+                continue
+            if isinstance(item.get("name"), str):
+                names.append(item["name"])
+    return names
+
+
+def _ld_str(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("@id") or value.get("name")
+    return _clean(value) or None
+
+
+def strip_site_name(title: str, site_tokens: Iterable[str]) -> str:
+    """Drop leading/trailing segments of a ``<title>`` that name the site ("... - Kompas.com")."""
+    tokens = {t.lower() for t in site_tokens if t and len(t) > 2}
+    parts = _SEPARATORS.split(title)
+    if len(parts) == 1:
+        return title.strip()
+
+    def siteish(seg: str) -> bool:
+        low = seg.lower()
+        squashed = re.sub(r"[\s.]", "", low)
+        return bool(_SITEISH.search(seg)) or any(t in squashed or t in low for t in tokens)
+
+    while len(parts) > 1 and siteish(parts[-1]):
+        parts.pop()
+    while len(parts) > 1 and siteish(parts[0]) and len(parts[0].split()) <= 3:
+        parts.pop(0)
+    if len(parts) == 1:
+        return parts[0].strip()
+    # keep the original separators of what is left
+    joined = title
+    first, last = parts[0], parts[-1]
+    start = joined.find(first)
+    end = joined.rfind(last) + len(last)
+    return joined[start:end].strip() if start >= 0 and end > start else " ".join(parts)
+
+
+def _site_tokens(url: str, site_name: str | None, outlet: str | None) -> list[str]:
+    host = (urlsplit(url).hostname or "").lower()
+    labels = [
+        p for p in host.split(".") if p not in {"www", "com", "co", "id", "net", "org", "or", "go", "ac"}
+    ]
+    tokens = labels[-1:] if labels else []
+    for extra in (site_name, outlet):
+        if extra:
+            tokens.append(re.sub(r"[\s.]", "", extra.lower()))
+    return tokens
+
+
+def _pick_title(tree, meta, ld, url, site_name, outlet):  # type: ignore[no-untyped-def]
+    """The headline (without the site name) and the h1 element that shows it, if any."""
+    tokens = _site_tokens(url, site_name, outlet)
+    candidates = [
+        _first(meta, "og:title", "twitter:title"),
+        _ld_str(ld.get("headline")) if ld else None,
+    ]
+    titles = _XP_TITLE(tree)
+    doc_title = _clean(titles[0].text_content()) if titles else ""
+    candidates.append(doc_title)
+    stripped = [strip_site_name(_clean(c), tokens) for c in candidates if c]
+    keys = {s.casefold() for s in stripped}
+    full = " ".join(_clean(c) for c in candidates if c).casefold()
+    h1s = _XP_H1(tree)
+    for h1 in h1s[:5]:
+        text = strip_site_name(_clean(h1.text_content()), tokens)
+        if len(text.split()) >= 2 and (text.casefold() in keys or text.casefold() in full):
+            return text, h1
+    for s in stripped:
+        if s:
+            return s, (h1s[0] if h1s else None)
+    return (_clean(h1s[0].text_content()) if h1s else None), (h1s[0] if h1s else None)
+
+
+def _clean_name(raw: str, bad: set[str]) -> list[str]:
+    raw = _clean(raw).strip(" :|-")
+    raw = _POSTED_BY.sub("", raw)
+    raw = _CONTRIBUTOR.sub("", raw)
+    raw = _NAME_PREFIX.sub("", raw)
+    raw = _CONTRIBUTOR.sub("", raw)
+    raw = _NAME_CUT.sub("", raw).strip(" :,-|")
+    raw = _ROLE_TAIL.sub("", raw)
+    names: list[str] = []
+    for part in _SPLIT_NAMES.split(raw):
+        part = part.strip(" .:,-|()")
+        if not part or _DIGIT.search(part) or "@" in part or ":" in part or "http" in part.lower():
+            continue
+        if names and part.isupper() and not any(n.isupper() for n in names):
+            break  # "Agence France-Presse, CHARLESTON, ...": a dateline follows the byline
+        if all(w.lower() in _NOT_NAMES for w in part.split()):
+            continue
+        words = part.split()
+        if len(words) > 5 or len(part) < 2:
+            continue
+        low = re.sub(r"[\s.]", "", part.lower())
+        if part.lower() in AGENCIES or any(b and (b in low) for b in bad):
+            continue
+        names.append(part)
+    return names
+
+
+def split_authors(raw: str, bad: Iterable[str] = ()) -> list[str]:
+    """Names in one byline string ("Budi dan Agus S", "Kontributor Aceh, Masriadi")."""
+    return _clean_name(raw, {b.lower() for b in bad})
+
+
+def _page_lines(tree: etree._Element) -> str:
+    parts = []
+    for t in _XP_TEXT(tree):
+        s = t.strip()
+        if s:
+            parts.append(s)
+    return "\n".join(parts)
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _pick_authors(tree, meta, ld, page_text, bad) -> list[str]:  # type: ignore[no-untyped-def]
+    editors: set[str] = set()
+    for m in _LABELLED_EDITOR.finditer(page_text):
+        for name in _clean_name(m.group(1), bad):
+            editors.add(name.casefold())
+    sources: list[list[str]] = []
+    visible: list[str] = []
+    for m in _LAPORAN.finditer(page_text[:20000]):
+        visible.extend(_clean_name(m.group(1), bad))
+    for m in _LABELLED_AUTHOR.finditer(page_text):
+        visible.extend(_clean_name(m.group(1), bad))
+    for m in _JOURNALIST.finditer(page_text):
+        visible.extend(_clean_name(m.group(1), bad))
+    sources.append(visible)
+    by_class: list[str] = []
+    for el in _XP_AUTHOR_CLASS(tree)[:8]:
+        text = el.text_content()
+        if text and len(text) < 150:
+            by_class.extend(_clean_name(text, bad))
+    sources.append(by_class)
+    sources.append(
+        [n for v in (ld.get("author"),) if v for raw in _ld_names(v) for n in _clean_name(raw, bad)]
+    )
+    sources.append(
+        [n for raw in meta.get("author", []) + meta.get("article:author", []) for n in _clean_name(raw, bad)]
+    )
+    prop: list[str] = []
+    for el in _XP_ITEMPROP_AUTHOR(tree)[:6]:
+        text = el.get("content") or el.text_content()
+        if text and len(text) < 120:
+            prop.extend(_clean_name(text, bad))
+    sources.append(prop)
+    for names in sources:
+        names = [n for n in _dedupe(names) if n.casefold() not in editors]
+        if names:
+            return names[:6]
+    return []
+
+
+def _zone_for_page(tree: etree._Element, page_text: str, default: tzinfo) -> tzinfo:
+    m = re.search(r"\d{1,2}[:.]\d{2}\s*(?:WITA|WIB|WIT)\b", page_text)
+    if m:
+        zone = zone_of(m.group(0))
+        if zone is not None:
+            return zone
+    return default
+
+
+def _normalise_zone(dt: datetime, page_zone: tzinfo) -> datetime:
+    """Machine dates in UTC are shown in the page's own zone; other explicit offsets are kept."""
+    if dt.utcoffset() == timedelta(0) and page_zone.utcoffset(dt.replace(tzinfo=None)) != timedelta(0):
+        return dt.astimezone(page_zone)
+    return dt
+
+
+def _has_time(value: str) -> bool:
+    return bool(re.search(r"\d{1,2}[:.]\d{2}", value))
+
+
+def _pick_date(values: Iterable[str | None], zone_name: str, page_zone: tzinfo) -> str | None:
+    fallback: datetime | None = None
+    for value in values:
+        if not value:
+            continue
+        dt = parse_indonesian_datetime(value, zone_name)
+        if dt is None:
+            continue
+        if zone_of(value) is None and not re.search(r"[+-]\d{2}:?\d{2}$|Z$", value.strip()):
+            dt = dt.replace(tzinfo=page_zone)
+        dt = _normalise_zone(dt, page_zone)
+        if _has_time(value):
+            return dt.isoformat()
+        fallback = fallback or dt
+    return fallback.isoformat() if fallback else None
+
+
+def _visible_date(
+    tree: etree._Element, zone_name: str, headline: etree._Element | None
+) -> tuple[datetime | None, tzinfo | None]:
+    """The date printed with the headline, and the zone it names, if any.
+
+    Looked for first in the headline's own header block (its parent and grandparent), then in
+    date-like elements after the h1, then just before it, then anywhere. A value naming its zone
+    (WIB/WITA/WIT) wins over one that does not; only values with a clock time count."""
+    groups: list[list[etree._Element]] = []
+    if headline is not None:
+        scope = headline.getparent()
+        for _ in range(2):
+            if scope is None or scope.tag == "body":
+                break
+            groups.append(list(_XP_DATE_IN(scope))[:6])
+            scope = scope.getparent()
+        groups.append(list(_XP_DATE_AFTER_H1(tree))[:8])
+        groups.append(list(reversed(_XP_DATE_BEFORE_H1(tree)[-4:])))
+    groups.append(list(_XP_DATE_ELEMENTS(tree))[:40])
+    for group in groups:
+        fallback: tuple[datetime | None, tzinfo | None] = (None, None)
+        for el in group:
+            text = _clean(el.text_content())
+            if not 6 <= len(text) <= 200 or not _has_time(text):
+                continue
+            dt = parse_indonesian_datetime(text, zone_name)
+            if dt is None:
+                continue
+            zone = zone_of(text)
+            if zone is not None:
+                return dt, zone
+            if fallback[0] is None:
+                fallback = (dt, None)
+        if fallback[0] is not None:
+            return fallback
+    return None, None
+
+
+_VISIBLE_DATE = re.compile(
+    r"[^\n]{0,40}\d{1,4}[/\s.-][^\n]{1,20}\d{2,4}[^\n]{0,6}\d{1,2}[:.]\d{2}[^\n]{0,12}(?:WIB|WITA|WIT)\b"
+)
+
+
+def _abs_url(value: str | None, base: str) -> str | None:
+    if not value:
+        return None
+    try:
+        full = urljoin(base, value.strip())
+    except ValueError:
+        return None
+    return full if full.startswith(("http://", "https://")) else None
+
+
+def read_metadata(
+    tree: etree._Element, url: str, *, timezone_name: str = "Asia/Jakarta", outlet: str | None = None
+) -> tuple[Metadata, str]:
+    """Metadata of the page and the visible page text (text nodes joined by newlines)."""
+    meta = _meta_map(tree)
+    ld = _json_ld(tree)
+    page_text = _page_lines(tree)
+    site_name = _first(meta, "og:site_name", "application-name", "twitter:site")
+    md = Metadata(site_name=site_name)
+    md.title, headline = _pick_title(tree, meta, ld, url, site_name, outlet)
+    bad = set(_site_tokens(url, site_name, outlet)) | {"redaksi", "tim redaksi"}
+    md.authors = _pick_authors(tree, meta, ld, page_text, {b for b in bad if len(b) > 2})
+
+    from extract.dates import _zone
+
+    default_zone = _zone(timezone_name)
+    page_zone = _zone_for_page(tree, page_text, default_zone)
+    visible, visible_zone = _visible_date(tree, timezone_name, headline)
+    if visible_zone is not None:
+        page_zone = visible_zone
+    if visible is None:
+        m = _VISIBLE_DATE.search(page_text)
+        visible = parse_indonesian_datetime(m.group(0), timezone_name) if m else None
+    if visible is not None and zone_of(visible.tzname() or "") is None and visible_zone is None:
+        visible = visible.replace(tzinfo=page_zone)
+    ld_published = _ld_str(ld.get("datePublished")) if ld else None
+    og_published = _first(meta, "article:published_time", "og:article:published_time")
+    machine = _pick_date(
+        [ld_published, og_published, *(_first(meta, k) for k in _PUBLISHED_KEYS)], timezone_name, page_zone
+    )
+    agreed = (
+        ld_published
+        and og_published
+        and _pick_date([ld_published], timezone_name, page_zone)
+        == _pick_date([og_published], timezone_name, page_zone)
+    )
+    if machine and (agreed or visible is None):
+        md.published = machine
+    elif visible is not None and (
+        machine is None or abs(datetime.fromisoformat(machine) - visible) < timedelta(days=1)
+    ):
+        md.published = visible.isoformat()
+    else:
+        md.published = machine
+    modified = [_ld_str(ld.get("dateModified")) if ld else None]
+    modified += [_first(meta, key) for key in _MODIFIED_KEYS]
+    md.modified = _pick_date(modified, timezone_name, page_zone)
+
+    section = _first(meta, "article:section", "og:article:section")
+    if not section and ld:
+        section = _ld_str(ld.get("articleSection"))
+    md.section = section or None
+
+    tags = list(meta.get("article:tag", []))
+    if not tags and ld and ld.get("keywords"):
+        kw = ld["keywords"]
+        tags = [k for k in kw if isinstance(k, str)] if isinstance(kw, list) else str(kw).split(",")
+    if not tags:
+        raw = _first(meta, "news_keywords", "keywords")
+        tags = raw.split(",") if raw else []
+    md.tags = _dedupe(t for t in (_clean(t) for t in tags) if t)
+
+    md.description = _first(meta, "og:description", "description", "twitter:description") or (
+        _ld_str(ld.get("description")) if ld else None
+    )
+    md.image = _abs_url(
+        _first(meta, "og:image", "og:image:url", "twitter:image", "twitter:image:src")
+        or (_ld_str(ld.get("image")) if ld else None),
+        url,
+    )
+    canonical = None
+    for link in _XP_LINK(tree):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            canonical = link.get("href")
+            break
+    md.canonical_url = _abs_url(canonical or _first(meta, "og:url"), url)
+    root = tree.getroottree().getroot()
+    md.html_lang = (root.get("lang") or root.get("xml:lang") or "").split("-")[0].lower() or None
+    return md, page_text
+
+
+def utc_now() -> datetime:  # pragma: no cover - helper for callers
+    return datetime.now(UTC)

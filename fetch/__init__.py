@@ -1,0 +1,1 @@
+"""Fetching: downloader middlewares that shape what is requested and how."""

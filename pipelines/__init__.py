@@ -1,0 +1,1 @@
+"""Item pipelines: stories in, article records out (extraction runs in worker processes)."""

@@ -1,0 +1,53 @@
+"""Scrapy settings of the kliping project.
+
+The ``KLIPING_*`` defaults live in :mod:`settings.defaults`; this module wires kliping's
+components into Scrapy and sets the crawl's manners.
+"""
+
+from settings.defaults import *  # noqa: F403
+
+BOT_NAME = "kliping"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Politeness: obey robots.txt, throttle adaptively, at most two connections per host.
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 2
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+LOG_FORMATTER = "pipelines.logformat.QuietDropLogFormatter"
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before HttpProxyMiddleware (750), so robots.txt and every other request takes the proxy.
+    "fetch.proxy.ProxyMiddleware": 740,
+}
+
+EXTENSIONS = {
+    "fetch.quietlog.QuietNetworkErrors": 0,
+    "archive.extension.WarcArchiver": 100,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 300,
+}
+
+# Text records: JSON lines under <output>/text/<spider>/<date>/<run>-<batch>.jsonl.
+FEEDS = {
+    "%(output)s/text/%(spider_name)s/%(date)s/%(run_id)s-%(batch_id)05d.jsonl": {
+        "format": "jsonlines",
+        "encoding": "utf-8",
+    },
+}
+FEED_URI_PARAMS = "pipelines.feeds.uri_params"
+FEED_STORE_EMPTY = False

@@ -1,0 +1,161 @@
+"""Outlets are data: one TOML file per outlet, validated with pydantic.
+
+Adding an outlet is a new ``*.toml`` here (or in a directory named by ``KLIPING_OUTLETS_DIRS``),
+a saved sample page and its test, never a new spider class. Nothing here imports Scrapy, so
+re-extraction from WARC files finds the same outlet hints as the crawl did.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+BUILTIN_DIR = Path(__file__).parent
+
+
+class OutletConfigError(ValueError):
+    """An outlet file that cannot be used; the message names the file, the field and the problem."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Discovery(_Model):
+    """A place where the outlet lists its new articles."""
+
+    kind: Literal["robots", "sitemap", "feed", "index"]
+    url: str
+    #: For index pages: regex of the article links to take from the page (default: the article pattern).
+    link_pattern: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not an absolute http(s) URL: {value!r}")
+        return value
+
+    @field_validator("link_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return _check_regex(value) if value is not None else None
+
+
+class Pagination(_Model):
+    """How a story split across pages becomes one record."""
+
+    #: none: one page; single_page: fetch the all-in-one variant; follow: follow next-page links and join.
+    mode: Literal["none", "single_page", "follow"] = "none"
+    #: Query added for the single-page variant (``page=all`` gives ``...?page=all``).
+    single_page_query: str = "page=all"
+    #: CSS selector of the next-page link, for ``follow``.
+    next_selector: str | None = None
+
+
+class Extraction(_Model):
+    """Hints for the extractor; it works without them."""
+
+    body_selector: str | None = None
+    drop_selectors: tuple[str, ...] = ()
+
+
+class Outlet(_Model):
+    """One news outlet: where it lives, how it lists articles, how its pages are read."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    #: Host names or suffixes: ``tribunnews.com`` also covers ``makassar.tribunnews.com``.
+    hosts: tuple[str, ...] = Field(min_length=1)
+    language: str = "id"
+    timezone: Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"] = "Asia/Jakarta"
+    #: Regex an article URL matches (searched in the whole URL).
+    article_pattern: str
+    discovery: tuple[Discovery, ...] = ()
+    pagination: Pagination = Pagination()
+    extraction: Extraction = Extraction()
+
+    @field_validator("article_pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        return _check_regex(value)
+
+    @cached_property
+    def _article_re(self) -> re.Pattern[str]:
+        return re.compile(self.article_pattern)
+
+    def covers(self, url: str) -> bool:
+        """Whether the URL's host belongs to this outlet."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == h or host.endswith("." + h) for h in self.hosts)
+
+    def is_article(self, url: str) -> bool:
+        """Whether the URL is one of this outlet's article pages."""
+        return self.covers(url) and self._article_re.search(url) is not None
+
+    def hints(self) -> dict[str, object]:
+        """Keyword arguments for :class:`extract.OutletHints`."""
+        return {
+            "name": self.name,
+            "timezone": self.timezone,
+            "language": self.language,
+            "body_selector": self.extraction.body_selector,
+            "drop_selectors": tuple(self.extraction.drop_selectors),
+        }
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from exc
+    return value
+
+
+def load_outlet(path: Path) -> Outlet:
+    """Read and validate one outlet file; errors name the file, the field and the problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise OutletConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise OutletConfigError(f"{path}: not valid TOML ({exc})") from exc
+    try:
+        outlet = Outlet.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(file)"
+        raise OutletConfigError(f"{path}: {field}: {err['msg']}") from exc
+    if outlet.name != path.stem:
+        raise OutletConfigError(f"{path}: name: {outlet.name!r} does not match the file name {path.stem!r}")
+    return outlet
+
+
+def load_outlets(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Outlet]:
+    """All outlets: the built-in ones, then those in ``extra_dirs`` (a later file wins by name)."""
+    outlets: dict[str, Outlet] = {}
+    for directory in (BUILTIN_DIR, *map(Path, extra_dirs)):
+        if not directory.is_dir():
+            raise OutletConfigError(f"{directory}: outlet directory not found")
+        for path in sorted(directory.glob("*.toml")):
+            outlet = load_outlet(path)
+            outlets[outlet.name] = outlet
+    return outlets
+
+
+def outlet_for_url(url: str, outlets: dict[str, Outlet]) -> Outlet | None:
+    """The outlet whose hosts cover the URL (the most specific host wins)."""
+    host = (urlsplit(url).hostname or "").lower()
+    best: tuple[int, Outlet] | None = None
+    for outlet in outlets.values():
+        for h in outlet.hosts:
+            if (host == h or host.endswith("." + h)) and (best is None or len(h) > best[0]):
+                best = (len(h), outlet)
+    return best[1] if best else None

@@ -1,0 +1,45 @@
+"""The run's identity and output location, derived from settings the same way everywhere."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class SettingsLike(Protocol):
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+
+def new_run_id(moment: datetime | None = None) -> str:
+    """A run id sortable by start time and unique per process: ``20260101T120000Z-1234``."""
+    moment = moment or datetime.now(UTC)
+    return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{os.getpid()}"
+
+
+def run_id(settings: SettingsLike) -> str:
+    """The run id set for this crawl (spiders fill ``KLIPING_RUN_ID`` in when it is empty)."""
+    return str(settings.get("KLIPING_RUN_ID") or "")
+
+
+def output_dir(settings: SettingsLike) -> str:
+    """The output root as a local path (``file://`` stripped)."""
+    out = str(settings.get("KLIPING_OUTPUT") or "data")
+    return out[len("file://") :] if out.startswith("file://") else out
+
+
+def is_remote(settings: SettingsLike) -> bool:
+    """Whether the output root is a remote store (``s3://...``) rather than a local path."""
+    out = str(settings.get("KLIPING_OUTPUT") or "data")
+    return "://" in out and not out.startswith("file://")
+
+
+def local_dir(settings: SettingsLike, kind: str) -> str:
+    """Where files of ``kind`` (warc, text, ...) are written locally before any store takes them.
+
+    Local output: straight into ``<output>/<kind>``. Remote output: a spool under the work
+    directory, from which the store uploads them.
+    """
+    if is_remote(settings):
+        return os.path.join(str(settings.get("KLIPING_WORKDIR") or "data"), "spool", kind)
+    return os.path.join(output_dir(settings), kind)

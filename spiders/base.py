@@ -1,0 +1,107 @@
+"""What every kliping spider shares: run identity, User-Agent, turning responses into stories, failures."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
+from scrapy.http import HtmlResponse, Response
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from archive.extension import DATE_META_KEY, WARC_META_KEY
+from archive.reader import charset_from_content_type
+from settings.runinfo import new_run_id
+from spiders.items import Page, StoryItem
+from spiders.params import ParamsError
+
+logger = logging.getLogger(__name__)
+
+
+def describe_failure(failure: Failure) -> str:
+    """A short human reason for a failed request."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.response.status}"
+    if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
+        return "DNS lookup failed"
+    if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
+        return "timed out"
+    if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
+        return "connection refused"
+    if isinstance(exc, (ConnectionLost, ResponseDataLossError)):
+        return "connection lost"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+class KlipingSpider(Spider):
+    """Base of kliping's spiders; subclasses parse their typed arguments in ``__init__``."""
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # One run id for every component of this crawl, fixed before the settings freeze.
+        if not settings.get("KLIPING_RUN_ID"):
+            settings.set("KLIPING_RUN_ID", new_run_id(), priority="spider")
+        if settings.getpriority("USER_AGENT") in (None, 0):
+            contact = settings.get("KLIPING_CONTACT_URL")
+            settings.set("USER_AGENT", f"kliping/0.1 (+{contact})", priority="spider")
+
+    @staticmethod
+    def split_args(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Separate our arguments from Scrapy's and scrapyd's own (``_job`` and the like)."""
+        ours = {k: v for k, v in kwargs.items() if not k.startswith("_")}
+        theirs = {k: v for k, v in kwargs.items() if k.startswith("_")}
+        return ours, theirs
+
+    def page_from(self, response: Response) -> Page:
+        content_type = response.headers.get("Content-Type") or b""
+        return Page(
+            url=response.url,
+            body=response.body,
+            # The label as the server declared it; re-extraction reads the same label from the WARC.
+            encoding=charset_from_content_type(content_type.decode("latin-1")),
+            fetched_at=str(response.meta.get(DATE_META_KEY) or ""),
+            warc=response.meta.get(WARC_META_KEY),
+        )
+
+    def story_from(self, response: Response, outlet: str | None, hints: dict[str, Any]) -> StoryItem | None:
+        """A one-page story from an HTML response, or None (counted) when the response is not HTML."""
+        if not isinstance(response, HtmlResponse):
+            self.count("kliping/skipped/not_html")
+            return None
+        return StoryItem(pages=[self.page_from(response)], outlet=outlet, hints=hints)
+
+    def count(self, key: str, n: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, n)
+
+    def request_failed(self, failure: Failure) -> None:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        reason = describe_failure(failure)
+        kind = (
+            "http_" + str(failure.value.response.status)
+            if isinstance(failure.value, HttpError)
+            else (type(failure.value).__name__)
+        )
+        self.count(f"kliping/errors/{kind}")
+        logger.warning("could not fetch %s (%s)", request.url, reason)
+
+
+__all__ = ["KlipingSpider", "ParamsError", "describe_failure"]

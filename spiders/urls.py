@@ -1,0 +1,56 @@
+"""The spider for a one-off URL list: ``scrapy crawl urls -a file=links.txt``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy import Request
+from scrapy.http import Response
+
+from settings.outlets import load_outlets, outlet_for_url
+from spiders.base import KlipingSpider
+from spiders.items import StoryItem
+from spiders.params import UrlsSpiderParams, parse_params
+from spiders.urllist import read_url_list
+
+logger = logging.getLogger(__name__)
+
+
+class UrlsSpider(KlipingSpider):
+    """Fetches every good line of a URL list once; bad lines are reported as ``FILE:LINE: reason``."""
+
+    name = "urls"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        ours, theirs = self.split_args(kwargs)
+        self.report_bad_lines = str(ours.pop("report_bad_lines", "1")) not in ("0", "false", "no")
+        self.params = parse_params(UrlsSpiderParams, ours)
+        super().__init__(*args, **theirs)
+
+    async def start(self) -> AsyncIterator[Any]:
+        good, bad = read_url_list(self.params.file)
+        for line in bad:
+            if self.report_bad_lines:
+                logger.error("%s", line)
+        self.count("kliping/bad_input/url_lines", len(bad))
+        outlets = load_outlets(self.settings.getlist("KLIPING_OUTLETS_DIRS"))
+        for entry in good:
+            outlet = outlet_for_url(entry.url, outlets)
+            yield Request(
+                entry.url,
+                callback=self.parse_page,
+                errback=self.request_failed,
+                cb_kwargs={
+                    "outlet": outlet.name if outlet else None,
+                    "hints": outlet.hints() if outlet else {},
+                },
+            )
+
+    def parse_page(
+        self, response: Response, outlet: str | None, hints: dict[str, Any]
+    ) -> Iterator[StoryItem]:
+        story = self.story_from(response, outlet, hints)
+        if story is not None:
+            yield story

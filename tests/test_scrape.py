@@ -1,0 +1,126 @@
+"""`kliping scrape FILE`: a URL list through fetch -> WARC -> extract -> JSONL, on the replay web."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from replayweb import ReplayWeb
+from tests.conftest import FIXTURE_SITE, Kliping
+from tests.warcs import read_jsonl, records, warc_files, warcio_check
+
+
+def article_urls(manifest: Path) -> list[str]:
+    rows = [line.split("\t") for line in manifest.read_text(encoding="utf-8").splitlines()[1:] if line]
+    return [row[1] for row in rows if row[3] == "article"]
+
+
+def scrape(kliping: Kliping, web: ReplayWeb, urls: list[str], extra: str = "") -> tuple[int, str]:
+    (kliping.cwd / "links.txt").write_text("# links\n\n" + "\n".join(urls) + "\n" + extra, encoding="utf-8")
+    result = kliping("scrape", "links.txt", "--proxy", web.proxy_url, "-s", "AUTOTHROTTLE_ENABLED=0")
+    return result.code, result.stderr
+
+
+def by_url(rows: list[dict]) -> dict[str, dict]:
+    return {row["url"]: row for row in rows}
+
+
+def test_every_response_is_in_a_valid_warc(kliping: Kliping, site_web: ReplayWeb) -> None:
+    code, err = scrape(kliping, site_web, article_urls(FIXTURE_SITE))
+    assert code == 0, err
+    files = warc_files(kliping.cwd / "data" / "warc")
+    assert files
+    for path in files:
+        check = warcio_check(path)
+        assert check.returncode == 0, check.stdout + check.stderr
+    responses = [r for path in files for r in records(path) if r.rec_type == "response"]
+    # robots.txt for the host, then each article.
+    fetched = {r.rec_headers.get_header("WARC-Target-URI") for r in responses}
+    assert set(article_urls(FIXTURE_SITE)) | {"https://www.kabarcontoh.id/robots.txt"} == fetched
+
+
+def test_request_and_response_records_are_linked(kliping: Kliping, site_web: ReplayWeb) -> None:
+    scrape(kliping, site_web, article_urls(FIXTURE_SITE)[:1])
+    recs = [r for path in warc_files(kliping.cwd / "data") for r in records(path)]
+    response_ids = {r.rec_headers.get_header("WARC-Record-ID") for r in recs if r.rec_type == "response"}
+    requests = [r for r in recs if r.rec_type == "request"]
+    assert requests
+    assert {r.rec_headers.get_header("WARC-Concurrent-To") for r in requests} == response_ids
+
+
+def test_one_text_record_per_article(kliping: Kliping, site_web: ReplayWeb) -> None:
+    urls = article_urls(FIXTURE_SITE)
+    scrape(kliping, site_web, urls)
+    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    assert sorted(row["url"] for row in rows) == sorted(urls)
+    for row in rows:
+        assert row["title"] and row["text"] and row["fetched_at"]
+        assert "Terpopuler" not in row["text"] and "Beranda" not in row["text"]
+
+
+def test_reextraction_gives_the_same_records(kliping: Kliping, site_web: ReplayWeb) -> None:
+    scrape(kliping, site_web, article_urls(FIXTURE_SITE))
+    crawled = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    result = kliping("extract", "data/warc/*.warc.gz", "--output", "again.jsonl")
+    assert result.code == 0, result.stderr
+    again = read_jsonl([kliping.cwd / "again.jsonl"])
+    assert by_url(again) == by_url(crawled)
+
+
+def test_corpus_articles_scrape_and_reextract_alike(
+    kliping: Kliping, corpus_web: ReplayWeb, corpus_dir: Path
+) -> None:
+    urls = article_urls(corpus_dir / "MANIFEST.tsv")
+    code, err = scrape(kliping, corpus_web, urls)
+    assert code == 0, err
+    files = warc_files(kliping.cwd / "data" / "warc")
+    for path in files:
+        assert warcio_check(path).returncode == 0
+    archived = [r for path in files for r in records(path) if r.rec_type == "response"]
+    assert {url for url in urls} <= {r.rec_headers.get_header("WARC-Target-URI") for r in archived}
+    crawled = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    assert len(crawled) == len({row["url"] for row in crawled})
+    gold_articles = {json.loads(p.read_text())["url"] for p in corpus_dir.rglob("*.gold.json")}
+    assert {row["url"] for row in crawled} >= {u for u in urls if u in gold_articles}
+    result = kliping("extract", *map(str, files), "--output", "again.jsonl")
+    assert result.code == 0, result.stderr
+    assert by_url(read_jsonl([kliping.cwd / "again.jsonl"])) == by_url(crawled)
+
+
+def test_bad_lines_are_reported_and_good_ones_fetched(kliping: Kliping, site_web: ReplayWeb) -> None:
+    good = article_urls(FIXTURE_SITE)[0]
+    code, err = scrape(kliping, site_web, [good, "ftp://files.example/x", "not a url", good])
+    assert code == 2
+    lines = err.splitlines()
+    assert "links.txt:4: unsupported scheme 'ftp' (only http and https): 'ftp://files.example/x'" in lines
+    assert any(line.startswith("links.txt:5: malformed URL") for line in lines)
+    assert "links.txt:6: duplicate of line 3: " + good in lines
+    assert "Traceback" not in err
+    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    assert [row["url"] for row in rows] == [good]
+
+
+def test_a_missing_list_is_one_line(kliping: Kliping) -> None:
+    result = kliping("scrape", "nowhere.txt")
+    assert result.code == 2
+    assert result.stderr.strip() == "kliping scrape: nowhere.txt: no such file"
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_failed_fetches_are_archived_and_make_the_exit_code_non_zero(
+    kliping: Kliping, site_web: ReplayWeb, status: int
+) -> None:
+    url = f"https://www.kabarcontoh.id/berita/2024/01/01/9{status}/gagal"
+    site_web.add(url, b"<html><body>error</body></html>", status=status)
+    code, err = scrape(kliping, site_web, [url])
+    assert code == 1
+    assert f"HTTP {status}" in err
+    fetched = [
+        r.http_headers.get_statuscode()
+        for p in warc_files(kliping.cwd / "data")
+        for r in records(p)
+        if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == url
+    ]
+    assert fetched and set(fetched) == {str(status)}
