@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from extract.dates import parse_indonesian_datetime
+from extract.dates import MONTHS, parse_indonesian_datetime
 
 __all__ = ["Block", "blocks_from_body", "clean_blocks", "is_boilerplate_line", "paragraphize", "prune_tree"]
 
@@ -66,6 +66,8 @@ _WIDGET = re.compile(
 )
 _EMBED = re.compile(r"twitter-tweet|instagram-media|tiktok-embed|fb-post|twitter-timeline", re.I)
 _PRUNE_MAX_CHARS = 1500
+# a "widget" holding several real paragraphs is the story itself under an unlucky class name
+_HOLDS_STORY = etree.XPath("count(.//p[string-length(normalize-space(.)) >= 100]) >= 3")
 
 
 def _drop(el: etree._Element) -> None:
@@ -102,7 +104,7 @@ def prune_tree(tree: etree._Element) -> int:
         if not _WIDGET.search(names):
             continue
         text_len = len("".join(el.itertext()).strip())
-        if text_len < _PRUNE_MAX_CHARS:
+        if text_len < _PRUNE_MAX_CHARS and not _HOLDS_STORY(el):
             doomed.append(el)
     seen: set[int] = set()
     count = 0
@@ -407,7 +409,7 @@ _PAGER = re.compile(
 )
 _CAPTION = re.compile(
     r"(?:\b(?:foto|photo|ilustrasi|dok\.?|dokumentasi|sumber\s+foto|image|gambar|credit|kredit)\s*:\s*"
-    r"[^.!?]{1,60}|\((?:foto|photo|ilustrasi|dok)\s*:?[^()]{0,60}\)"
+    r"[^!?]{1,60}|\((?:foto|photo|ilustrasi|dok)\s*:?[^()]{0,60}\)"
     r"|(?-i:\([A-Z][\w.' -]{2,40}/\s*\w[^()/]{0,40}\)))\s*$",
     re.I,
 )
@@ -437,8 +439,6 @@ def _is_date_line(text: str) -> bool:
     if parse_indonesian_datetime(text, "Asia/Jakarta") is None:
         return False
     rest = _WEEKDAY.sub(" ", _DATE_TOKENS.sub(" ", text))
-    from extract.dates import MONTHS
-
     leftover = [w for w in _WORD.findall(rest) if w.lower() not in MONTHS]
     return len(leftover) <= 2
 

@@ -19,7 +19,6 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 
 from extract.boilerplate import (
-    Block,
     blocks_from_body,
     clean_blocks,
     normalise,
@@ -139,9 +138,6 @@ def _narrow(tree: lxml.html.HtmlElement, selector: etree.XPath) -> lxml.html.Htm
     return root
 
 
-_LANG_CACHE: dict[str, Any] = {}
-
-
 def _language(text: str, fallback: str | None) -> str | None:
     try:
         import py3langid
@@ -196,7 +192,7 @@ def extract_article(
             # a story signed in capitals at its end ("DINI TEJA"); agencies are not authors
             md.authors = [n for c in credits if len(c.split()) >= 2 for n in split_authors(c)][:3]
     else:
-        lines = [b.text for b in blocks if not isinstance(b, Block) or b.text]
+        lines = [b.text for b in blocks]
     lines = restore_subheadings([normalise(line) for line in lines if normalise(line)], anchors)
     text = "\n".join(lines)
     if len(text) < options.min_text_chars:

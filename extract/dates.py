@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["ZONE_OFFSETS", "parse_indonesian_datetime", "zone_of"]
+__all__ = ["MONTHS", "ZONE_OFFSETS", "parse_indonesian_datetime", "zone_for", "zone_of"]
 
 ZONE_OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
 
@@ -60,7 +60,8 @@ _ZONE = re.compile(
 
 
 @lru_cache(maxsize=64)
-def _zone(name: str) -> tzinfo:
+def zone_for(name: str) -> tzinfo:
+    """The IANA zone ``name`` (e.g. ``Asia/Makassar``); WIB (+07:00) when the name is unknown."""
     try:
         return ZoneInfo(name)
     except Exception:
@@ -114,15 +115,13 @@ def _build(
         elif ampm == "am" and hour == 12:
             hour = 0
     if tz is None:
-        tz = zone_of(rest) or _zone(default_tz)
+        tz = zone_of(rest) or zone_for(default_tz)
     if not 1900 <= year <= 2200:
         return None
     try:
         naive = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
-    if isinstance(tz, ZoneInfo):
-        return naive.replace(tzinfo=tz)
     return naive.replace(tzinfo=tz)
 
 

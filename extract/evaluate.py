@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,12 @@ def predict(corpus: Path, options: ExtractOptions | None = None) -> list[dict[st
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m extract.evaluate", description=__doc__)
     ap.add_argument("corpus", nargs="?", type=Path, default=default_corpus())
-    ap.add_argument("--out", type=Path, default=Path("extract-predictions.jsonl"))
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "kliping-extract-predictions.jsonl",
+        help="predictions JSONL to write (default: in the temp directory)",
+    )
     ap.add_argument("--show", type=int, default=3, help="missing/leaked lines per article in the report")
     args = ap.parse_args(argv)
     if not (args.corpus / "MANIFEST.tsv").exists():

@@ -10,13 +10,13 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from extract.dates import parse_indonesian_datetime, zone_of
+from extract.dates import parse_indonesian_datetime, zone_for, zone_of
 
 __all__ = ["Metadata", "read_metadata", "split_authors", "strip_site_name"]
 
@@ -65,9 +65,11 @@ _JOURNALIST = re.compile(
     r"^\s*([^\n/]{3,60}?)\s*\n?\s*/?\s*(?:jurnalis|wartawan|journalist)\s*$", re.I | re.M
 )
 _POSTED_BY = re.compile(r"^(?:diposting|dipost|ditulis|posted|written|published)\s+(?:oleh|by)\s*:?\s*", re.I)
-_NOT_NAMES = frozenset({"oleh", "by", "diposting", "posted", "label", "labels", "penulis", "reporter", "editor",
-                        "facebook", "twitter", "instagram", "google", "youtube", "whatsapp", "tiktok", "linkedin",
-                        "telegram", "line", "share", "komentar", "comments", "redaksi", "tim", "unknown"})  # fmt: skip
+_NOT_NAMES = frozenset(
+    {"oleh", "by", "diposting", "posted", "label", "labels", "penulis", "reporter", "editor", "facebook",
+     "twitter", "instagram", "google", "youtube", "whatsapp", "tiktok", "linkedin", "telegram", "line",
+     "share", "komentar", "comments", "redaksi", "tim", "unknown"}
+)  # fmt: skip
 _ROLE_TAIL = re.compile(
     r"\s+(?:jurnalis|wartawan|reporter|kontributor|penulis|journalist|writer|author)\s*$", re.I
 )
@@ -132,8 +134,10 @@ def _walk_ld(node: Any) -> Iterator[dict[str, Any]]:
             yield from _walk_ld(main)
 
 
-_ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
-                  "opinionnewsarticle", "backgroundnewsarticle", "webpage", "liveblogposting", "report"}  # fmt: skip
+_ARTICLE_TYPES = {
+    "newsarticle", "article", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
+    "opinionnewsarticle", "backgroundnewsarticle", "webpage", "liveblogposting", "report",
+}  # fmt: skip
 
 
 def _json_ld(tree: etree._Element) -> dict[str, Any]:
@@ -229,7 +233,14 @@ def _site_tokens(url: str, site_name: str | None, outlet: str | None) -> list[st
     return tokens
 
 
-def _pick_title(tree, meta, ld, url, site_name, outlet):  # type: ignore[no-untyped-def]
+def _pick_title(
+    tree: etree._Element,
+    meta: dict[str, list[str]],
+    ld: dict[str, Any],
+    url: str,
+    site_name: str | None,
+    outlet: str | None,
+) -> tuple[str | None, etree._Element | None]:
     """The headline (without the site name) and the h1 element that shows it, if any."""
     tokens = _site_tokens(url, site_name, outlet)
     candidates = [
@@ -305,7 +316,9 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return out
 
 
-def _pick_authors(tree, meta, ld, page_text, bad) -> list[str]:  # type: ignore[no-untyped-def]
+def _pick_authors(
+    tree: etree._Element, meta: dict[str, list[str]], ld: dict[str, Any], page_text: str, bad: set[str]
+) -> list[str]:
     editors: set[str] = set()
     for m in _LABELLED_EDITOR.finditer(page_text):
         for name in _clean_name(m.group(1), bad):
@@ -447,9 +460,7 @@ def read_metadata(
     bad = set(_site_tokens(url, site_name, outlet)) | {"redaksi", "tim redaksi"}
     md.authors = _pick_authors(tree, meta, ld, page_text, {b for b in bad if len(b) > 2})
 
-    from extract.dates import _zone
-
-    default_zone = _zone(timezone_name)
+    default_zone = zone_for(timezone_name)
     page_zone = _zone_for_page(tree, page_text, default_zone)
     visible, visible_zone = _visible_date(tree, timezone_name, headline)
     if visible_zone is not None:
@@ -513,7 +524,3 @@ def read_metadata(
     root = tree.getroottree().getroot()
     md.html_lang = (root.get("lang") or root.get("xml:lang") or "").split("-")[0].lower() or None
     return md, page_text
-
-
-def utc_now() -> datetime:  # pragma: no cover - helper for callers
-    return datetime.now(UTC)

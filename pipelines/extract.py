@@ -35,7 +35,7 @@ class ExtractionFailed(DropItem):
 
 
 class TooLarge(DropItem):
-    """The body is larger than ``KLIPING_EXTRACT_MAX_BYTES``: archived, not extracted."""
+    """The body is larger than ``KLIPING_EXTRACT_MAX_FILE_SIZE``: archived, not extracted."""
 
 
 class ExtractPipeline:
@@ -60,7 +60,7 @@ class ExtractPipeline:
             crawler,
             ExtractOptions.from_settings(settings.copy_to_dict()),
             workers,
-            settings.getint("KLIPING_EXTRACT_MAX_BYTES"),
+            settings.getint("KLIPING_EXTRACT_MAX_FILE_SIZE"),
             run_id(settings),
         )
 

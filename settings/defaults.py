@@ -65,5 +65,29 @@ KLIPING_WARC_OPERATOR = ""
 #: Worker processes that run extraction off the reactor thread; 0 means one per CPU core.
 KLIPING_EXTRACT_WORKERS = 0
 
+#: Trafilatura ``favor_precision``: prefer leaving out doubtful blocks.
+KLIPING_EXTRACT_FAVOR_PRECISION = True
+
+#: Trafilatura ``favor_recall``: prefer keeping doubtful blocks (overrides precision).
+KLIPING_EXTRACT_FAVOR_RECALL = False
+
+#: Trafilatura ``fast``: skip the readability/jusText fallback comparison.
+KLIPING_EXTRACT_FAST = False
+
+#: Keep tables in the story text.
+KLIPING_EXTRACT_INCLUDE_TABLES = True
+
+#: Apply kliping's Indonesian news boilerplate rules (related links, bylines, pagers, captions...).
+KLIPING_EXTRACT_BOILERPLATE_RULES = True
+
+#: A page whose cleaned story has fewer characters is not an article.
+KLIPING_EXTRACT_MIN_TEXT_CHARS = 200
+
+#: Detect the text language with py3langid (else the outlet hint or the page's lang attribute).
+KLIPING_EXTRACT_DETECT_LANGUAGE = True
+
 #: Bodies larger than this (bytes, after decompression) are archived but not extracted.
-KLIPING_EXTRACT_MAX_BYTES = 10_000_000
+KLIPING_EXTRACT_MAX_FILE_SIZE = 20_000_000
+
+#: Time zone assumed when neither the page nor the outlet names one.
+KLIPING_EXTRACT_DEFAULT_TIMEZONE = "Asia/Jakarta"

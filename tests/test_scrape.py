@@ -124,3 +124,14 @@ def test_failed_fetches_are_archived_and_make_the_exit_code_non_zero(
         if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == url
     ]
     assert fetched and set(fetched) == {str(status)}
+
+
+def test_crawled_records_follow_the_record_schema(kliping: Kliping, site_web: ReplayWeb) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "extract" / "article.schema.json").read_text())
+    scrape(kliping, site_web, article_urls(FIXTURE_SITE))
+    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    assert rows
+    for row in rows:
+        jsonschema.validate(row, schema)

@@ -24,3 +24,12 @@ def test_every_setting_has_a_description() -> None:
 def test_every_kliping_setting_in_the_project_settings_is_documented() -> None:
     names = {name for name in dir(settings) if name.startswith("KLIPING_")}
     assert names == {s.name for s in documented_settings()}
+
+
+def test_every_extraction_option_is_a_documented_setting() -> None:
+    from dataclasses import fields
+
+    from extract.options import SETTING_PREFIX, ExtractOptions
+
+    options = {SETTING_PREFIX + f.name.upper() for f in fields(ExtractOptions) if f.init}
+    assert options <= {s.name for s in documented_settings()}
