@@ -23,7 +23,10 @@ FIXTURE_OUTLETS = FIXTURES / "outlets"
 def corpus_path() -> Path:
     """The shared corpus: ``KLIPING_CORPUS``, else ``../shared/corpus`` beside the repository."""
     value = os.environ.get("KLIPING_CORPUS")
-    return Path(value) if value else (REPO.parent / "shared" / "corpus")
+    if not value:
+        return REPO.parent / "shared" / "corpus"
+    # A relative path (the Makefile's ../shared/corpus) is relative to the repository.
+    return Path(value) if Path(value).is_absolute() else (REPO / value).resolve()
 
 
 @pytest.fixture(scope="session")
