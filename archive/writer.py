@@ -57,6 +57,7 @@ class RollingWarcWriter:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_close: Callable[[Path], None] | None = None,
         revisits: DigestIndex | None = None,
+        pid: int | None = None,
     ) -> None:
         self.directory = directory
         self.prefix = prefix
@@ -67,6 +68,8 @@ class RollingWarcWriter:
         self.clock = clock
         self.on_close = on_close
         self.revisits = revisits
+        # The pid keeps names unique across concurrent writers on one host; tests pin it.
+        self.pid = os.getpid() if pid is None else pid
         self.revisits_written = 0
         self.serial = 0
         self.closed_files: list[Path] = []
@@ -84,7 +87,7 @@ class RollingWarcWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.serial += 1
         stamp = self.clock().strftime("%Y%m%d%H%M%S%f")
-        name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{os.getpid()}.warc.gz"
+        name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{self.pid}.warc.gz"
         self._path = self.directory / (name + OPEN_SUFFIX)
         # "xb": two writers must never share a file, even with clocks that collide.
         self._file = open(self._path, "xb")  # noqa: SIM115 - closed in close()
