@@ -7,10 +7,13 @@ across runs too. No Scrapy here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.records import Original
 
@@ -22,12 +25,20 @@ class DigestIndex:
 
     def __init__(self) -> None:
         self._originals: dict[tuple[str, str], Original] = {}
+        # Where seeded WARC files lie locally, by file name, to read a record id CDXJ does not hold.
+        self._files: dict[str, Path] = {}
 
     def __len__(self) -> int:
         return len(self._originals)
 
     def get(self, url: str, digest: str) -> Original | None:
-        return self._originals.get((url, digest))
+        original = self._originals.get((url, digest))
+        if original is not None and original.record_id is None and original.file in self._files:
+            record_id = record_id_at(self._files[original.file], original.offset or 0)
+            if record_id:
+                original = dataclasses.replace(original, record_id=record_id)
+                self._originals[(url, digest)] = original
+        return original
 
     def add(self, original: Original) -> None:
         """Remember an original; the first one archived for a URL and digest stays the reference."""
@@ -44,10 +55,25 @@ class DigestIndex:
                 continue
             for line in lines:
                 original = original_from_cdxj(line)
-                if original is not None and self.get(original.url, original.digest) is None:
+                if original is not None and (original.url, original.digest) not in self._originals:
                     self.add(original)
                     added += 1
+                    if original.file and (path.parent / original.file).is_file():
+                        self._files[original.file] = path.parent / original.file
         return added
+
+
+def record_id_at(path: Path, offset: int) -> str | None:
+    """The WARC-Record-ID of the record starting at ``offset`` of ``path`` (None if unreadable)."""
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(offset)
+            for record in ArchiveIterator(stream):
+                value = record.rec_headers.get_header("WARC-Record-ID")
+                return str(value) if value else None
+    except Exception as exc:  # a moved or damaged earlier file only costs the WARC-Refers-To link
+        log.warning("%s: cannot read the record at offset %d: %s", path, offset, exc)
+    return None
 
 
 def original_from_cdxj(line: str) -> Original | None:

@@ -22,7 +22,10 @@ def exchange(url: str = "https://www.kabarcontoh.id/berita/1", body: bytes = PAG
     fields: dict = {
         "url": url,
         "status": 200,
-        "response_headers": [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+        "response_headers": [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ],
         "body": body,
         "request_headers": [("User-Agent", "kliping-test/1"), ("Accept-Encoding", "gzip")],
         "ip_address": "127.0.0.1",
@@ -103,14 +106,19 @@ def test_files_roll_over_at_the_size_limit_each_with_its_warcinfo(tmp_path: Path
 def test_an_identical_payload_for_the_same_url_becomes_a_revisit(tmp_path: Path) -> None:
     w = writer(tmp_path, revisits=DigestIndex())
     first = w.write(exchange())
-    again = w.write(exchange(date=MOMENT + timedelta(hours=1), response_headers=[("Content-Type", "text/html")]))
+    again = w.write(
+        exchange(date=MOMENT + timedelta(hours=1), response_headers=[("Content-Type", "text/html")])
+    )
     w.close()
     path = w.closed_files[0]
     assert warcio_check(path).returncode == 0
     recs = raw_records(path)
     revisit = next(r for r in recs if r.rec_type == "revisit")
     headers = revisit.rec_headers
-    assert headers.get_header("WARC-Profile") == "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+    assert (
+        headers.get_header("WARC-Profile")
+        == "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+    )
     assert headers.get_header("WARC-Refers-To") == first.record_id
     assert headers.get_header("WARC-Refers-To-Target-URI") == first.url
     assert headers.get_header("WARC-Refers-To-Date") == "2026-01-02T03:04:05.678901Z"
@@ -121,7 +129,11 @@ def test_an_identical_payload_for_the_same_url_becomes_a_revisit(tmp_path: Path)
     assert revisit.http_headers.get_header("Content-Type") == "text/html"
     assert revisit.raw == b""
     # The article's provenance points at the record that holds the body.
-    assert again.revisit and (again.file, again.offset, again.record_id) == (first.file, first.offset, first.record_id)
+    assert again.revisit and (again.file, again.offset, again.record_id) == (
+        first.file,
+        first.offset,
+        first.record_id,
+    )
 
 
 def test_the_same_payload_at_another_url_or_a_changed_payload_is_archived_again(tmp_path: Path) -> None:
@@ -146,8 +158,13 @@ def test_earlier_runs_cdxj_makes_a_refetch_a_revisit(tmp_path: Path) -> None:
     later.close()
     assert provenance.revisit
     (revisit,) = [r for r in raw_records(later.closed_files[0]) if r.rec_type == "revisit"]
-    assert revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == "https://www.kabarcontoh.id/robots.txt"
+    assert (
+        revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == "https://www.kabarcontoh.id/robots.txt"
+    )
     assert revisit.rec_headers.get_header("WARC-Refers-To-Date") == "2026-01-02T03:04:05Z"
+    # CDXJ has no record ids: it is read from the earlier file, which lies beside its index.
+    original = raw_records(earlier.closed_files[0])[1]
+    assert revisit.rec_headers.get_header("WARC-Refers-To") == original.rec_headers.get_header("WARC-Record-ID")
     assert warcio_check(later.closed_files[0]).returncode == 0
 
 
