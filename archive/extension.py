@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 #: ``cdxj=`` is the path of its CDXJ index, written just before, or None when indexing is off.
 warc_file_closed = object()
 
+#: Target URI prefix of story metadata records: ``urn:kliping:story:<first page URL>``.
+STORY_URI_PREFIX = "urn:kliping:story:"
+
 #: Key in ``request.meta`` under which the response's WARC location is stored.
 WARC_META_KEY = "kliping_warc"
 #: Key in ``request.meta`` holding the WARC-Date of the response, reused as ``fetched_at``.
@@ -143,7 +146,9 @@ class WarcArchiver:
     def record_story(self, story: Story) -> None:
         """Write a ``metadata`` record naming the pages of one story, so re-extraction groups them alike."""
         url, first_record = story.pages[0]
-        self.writer.write_metadata(url, story.payload(), first_record)
+        # Not the page's own URL: replay tools (pywb) index metadata records too, and one under the
+        # page's URL would be replayed in place of the page.
+        self.writer.write_metadata(STORY_URI_PREFIX + url, story.payload(), first_record)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("kliping/warc/stories")
 

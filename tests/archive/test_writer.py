@@ -164,7 +164,9 @@ def test_earlier_runs_cdxj_makes_a_refetch_a_revisit(tmp_path: Path) -> None:
     assert revisit.rec_headers.get_header("WARC-Refers-To-Date") == "2026-01-02T03:04:05Z"
     # CDXJ has no record ids: it is read from the earlier file, which lies beside its index.
     original = raw_records(earlier.closed_files[0])[1]
-    assert revisit.rec_headers.get_header("WARC-Refers-To") == original.rec_headers.get_header("WARC-Record-ID")
+    assert revisit.rec_headers.get_header("WARC-Refers-To") == original.rec_headers.get_header(
+        "WARC-Record-ID"
+    )
     assert warcio_check(later.closed_files[0]).returncode == 0
 
 
