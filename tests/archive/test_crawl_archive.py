@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.reader import read_warcinfo
 from replayweb import ReplayWeb
@@ -150,8 +152,7 @@ def test_article_records_point_at_the_response_that_holds_their_page(two_runs: K
             assert record.rec_headers.get_header("WARC-Target-URI") == page["url"]
 
 
-def raw_records_from(stream) -> list:  # type: ignore[no-untyped-def]
-    from warcio.archiveiterator import ArchiveIterator
+def raw_records_from(stream: BinaryIO) -> list[Any]:
 
     for record in ArchiveIterator(stream):
         return [record]
