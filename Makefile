@@ -8,8 +8,11 @@ UV_VERSION := 0.13.9
 KLIPING_CORPUS ?= ../shared/corpus
 export KLIPING_CORPUS
 DEMO_PORT ?= 18080
+# pywb gets its own virtualenv: it pins redis 2.10.6, which breaks scrapy-redis in .venv.
+PYWB_VENV := .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: setup crawl test lint typecheck unit demo eval bench lock clean debs
+.PHONY: setup crawl test lint typecheck unit demo eval bench lock clean debs pywb lock-pywb
 
 setup: $(STAMP)
 
@@ -19,6 +22,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# pywb (wayback) for the replay tests, in .venv-pywb from requirements-pywb.lock.
+pywb: $(PYWB_STAMP)
+
+$(PYWB_STAMP): requirements-pywb.lock $(STAMP)
+	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	$(BIN)/uv pip sync --quiet --python $(PYWB_VENV)/bin/python requirements-pywb.lock
 	touch $@
 
 # Debian packages the tests need (a real redis-server for the scale-out tests).
@@ -39,7 +50,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
-unit: $(STAMP) debs
+unit: $(STAMP) debs $(PYWB_STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
@@ -63,5 +74,9 @@ bench: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
 
+# Re-resolve the pywb lock file from requirements-pywb.in.
+lock-pywb: $(STAMP)
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-pywb.in -o requirements-pywb.lock
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(PYWB_VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

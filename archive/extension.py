@@ -8,6 +8,8 @@ redirects and error statuses all pass through here too.
 
 from __future__ import annotations
 
+import glob
+import logging
 import platform
 import socket
 from datetime import UTC, datetime
@@ -20,13 +22,21 @@ from scrapy.http import Response
 from scrapy.http.headers import Headers
 
 import archive
+from archive.cdxj import CDXJ_SUFFIX, write_cdxj
 from archive.records import Exchange, warc_date
+from archive.revisits import DigestIndex
 from archive.stories import Story
 from archive.writer import RollingWarcWriter
 from settings.runinfo import local_dir, run_id
 
-#: Signal sent with ``path=`` each time a WARC file is complete and renamed (stores upload it).
+log = logging.getLogger(__name__)
+
+#: Signal sent with ``path=`` each time a WARC file is complete and renamed (stores upload it);
+#: ``cdxj=`` is the path of its CDXJ index, written just before, or None when indexing is off.
 warc_file_closed = object()
+
+#: Target URI prefix of story metadata records: ``urn:kliping:story:<first page URL>``.
+STORY_URI_PREFIX = "urn:kliping:story:"
 
 #: Key in ``request.meta`` under which the response's WARC location is stored.
 WARC_META_KEY = "kliping_warc"
@@ -66,6 +76,7 @@ class WarcArchiver:
     def __init__(self, crawler: Crawler, writer: RollingWarcWriter) -> None:
         self.crawler = crawler
         self.writer = writer
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -86,17 +97,40 @@ class WarcArchiver:
             "python": platform.python_version(),
         }
 
-        def closed(path: Path) -> None:
-            crawler.signals.send_catch_log(warc_file_closed, path=path)
+        index_closed = settings.getbool("KLIPING_WARC_CDXJ")
 
+        def closed(path: Path) -> None:
+            cdxj = None
+            if index_closed:
+                try:
+                    cdxj = write_cdxj(path)
+                except Exception as exc:  # the WARC is what matters; a missing index can be rebuilt
+                    log.error("%s: could not write its CDXJ index: %s", path, exc)
+            crawler.signals.send_catch_log(warc_file_closed, path=path, cdxj=cdxj)
+
+        directory = Path(local_dir(settings, "warc"))
+        revisits = None
+        if settings.getbool("KLIPING_WARC_REVISITS"):
+            revisits = DigestIndex()
+            sources = [str(directory / ("*" + CDXJ_SUFFIX)), *settings.getlist("KLIPING_WARC_REVISIT_CDXJ")]
+            seeded = revisits.seed_from_cdxj(
+                Path(p) for pattern in sources for p in sorted(glob.glob(pattern))
+            )
+            if seeded:
+                log.info("revisit index seeded with %d payloads from earlier CDXJ indexes", seeded)
         writer = RollingWarcWriter(
-            Path(local_dir(settings, "warc")),
+            directory,
             prefix=settings.get("KLIPING_WARC_PREFIX"),
             max_size=settings.getint("KLIPING_WARC_MAX_SIZE"),
             warcinfo={k: v for k, v in info.items() if v},
             on_close=closed,
+            revisits=revisits,
         )
         return cls(crawler, writer)
+
+    def spider_opened(self, spider: Spider) -> None:
+        # The first file opens with the first response, after this: its warcinfo names the scope.
+        self.writer.warcinfo_fields.update(crawl_scope(spider))
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         moment = datetime.now(UTC)
@@ -104,13 +138,17 @@ class WarcArchiver:
         stats = self.crawler.stats
         if stats is not None:
             stats.inc_value("kliping/warc/responses")
+            if provenance.revisit:
+                stats.inc_value("kliping/warc/revisits")
         request.meta[WARC_META_KEY] = provenance.to_dict()
         request.meta[DATE_META_KEY] = warc_date(moment)
 
     def record_story(self, story: Story) -> None:
         """Write a ``metadata`` record naming the pages of one story, so re-extraction groups them alike."""
         url, first_record = story.pages[0]
-        self.writer.write_metadata(url, story.payload(), first_record)
+        # Not the page's own URL: replay tools (pywb) index metadata records too, and one under the
+        # page's URL would be replayed in place of the page.
+        self.writer.write_metadata(STORY_URI_PREFIX + url, story.payload(), first_record)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("kliping/warc/stories")
 
@@ -120,6 +158,21 @@ class WarcArchiver:
         if stats is not None:
             stats.set_value("kliping/warc/files", [p.name for p in self.writer.closed_files])
             stats.set_value("kliping/warc/records", self.writer.records_written)
+
+
+def crawl_scope(spider: Spider) -> dict[str, str]:
+    """warcinfo fields naming what the run crawls: its spider, outlets and URL list."""
+    fields = {"spider": spider.name}
+    selected = getattr(spider, "selected", None)
+    if callable(selected):
+        try:
+            fields["outlets"] = ", ".join(outlet.name for outlet in selected())
+        except Exception as exc:  # the spider reports a bad outlet itself; warcinfo just omits it
+            log.debug("outlets unknown for warcinfo: %s", exc)
+    url_list = getattr(getattr(spider, "params", None), "file", None)
+    if url_list is not None:
+        fields["url-list"] = Path(str(url_list)).name
+    return fields
 
 
 def archive_version() -> str:

@@ -6,6 +6,8 @@ for the crawler, for tests with pinned ids and dates, and for any other source o
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +22,10 @@ from warcio.statusandheaders import StatusAndHeaders
 
 Headers = Sequence[tuple[str, str]]
 
-# Hop-by-hop framing that the HTTP client undid before we saw the body: keeping the header would
-# make a reader try to de-chunk an already de-chunked body.
+# Hop-by-hop framing that the HTTP client undid before we saw the body: keeping the header as is
+# would make a reader try to de-chunk an already de-chunked body, so it is kept under this name.
 _FRAMING_HEADERS = {"transfer-encoding"}
+ORIG_FRAMING_PREFIX = "X-Kliping-Orig-"
 # Credentials for the proxy never reach the archive.
 _SECRET_REQUEST_HEADERS = {"proxy-authorization"}
 
@@ -30,6 +33,11 @@ _SECRET_REQUEST_HEADERS = {"proxy-authorization"}
 def warc_date(moment: datetime) -> str:
     """Format a moment as a WARC/1.1 date with microseconds, always in UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def payload_digest(body: bytes) -> str:
+    """``sha1:<base32>`` of a payload, the form WARC-Payload-Digest and CDXJ ``digest`` use."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def new_record_id() -> str:
@@ -84,6 +92,18 @@ class RecordPair:
         return str(self.response.rec_headers.get_header("WARC-Record-ID"))
 
 
+@dataclass(frozen=True)
+class Original:
+    """The earlier response record a revisit points back to (record id unknown when seeded from CDXJ)."""
+
+    url: str
+    date: str
+    digest: str
+    record_id: str | None = None
+    file: str | None = None
+    offset: int | None = None
+
+
 class RecordFactory:
     """Turns exchanges into linked request/response records.
 
@@ -104,14 +124,43 @@ class RecordFactory:
             exchange.url,
             "response",
             payload=BytesIO(exchange.body),
-            http_headers=StatusAndHeaders(
-                exchange.status_line,
-                [(k, v) for k, v in exchange.response_headers if k.lower() not in _FRAMING_HEADERS],
-                protocol=exchange.protocol,
-            ),
+            http_headers=self._response_http_headers(exchange),
             warc_headers_dict=response_headers,
         )
-        request = self._builder.create_warc_record(
+        return RecordPair(request=self._request(exchange, date), response=response)
+
+    def revisit_pair(self, exchange: Exchange, original: Original) -> RecordPair:
+        """A request record and a ``revisit`` (identical-payload-digest) for a payload archived before.
+
+        The revisit keeps the HTTP status line and headers of this fetch; only the payload is left
+        out, to be found through ``WARC-Refers-To-*``.
+        """
+        date = warc_date(exchange.date)
+        headers = {"WARC-Record-ID": self._make_id(), "WARC-Date": date}
+        if exchange.ip_address:
+            headers["WARC-IP-Address"] = exchange.ip_address
+        if original.record_id:
+            headers["WARC-Refers-To"] = original.record_id
+        revisit = self._builder.create_revisit_record(
+            exchange.url,
+            original.digest,
+            original.url,
+            original.date,
+            http_headers=self._response_http_headers(exchange),
+            warc_headers_dict=headers,
+        )
+        return RecordPair(request=self._request(exchange, date), response=revisit)
+
+    @staticmethod
+    def _response_http_headers(exchange: Exchange) -> StatusAndHeaders:
+        headers = [
+            (ORIG_FRAMING_PREFIX + k if k.lower() in _FRAMING_HEADERS else k, v)
+            for k, v in exchange.response_headers
+        ]
+        return StatusAndHeaders(exchange.status_line, headers, protocol=exchange.protocol)
+
+    def _request(self, exchange: Exchange, date: str) -> ArcWarcRecord:
+        return self._builder.create_warc_record(
             exchange.url,
             "request",
             payload=BytesIO(exchange.request_body),
@@ -123,7 +172,6 @@ class RecordFactory:
             # WARC-Concurrent-To is added by warcio's write_request_response_pair.
             warc_headers_dict={"WARC-Record-ID": self._make_id(), "WARC-Date": date},
         )
-        return RecordPair(request=request, response=response)
 
     def metadata(self, url: str, payload: bytes, refers_to: str, date: datetime) -> ArcWarcRecord:
         """A ``metadata`` record about an earlier record (JSON describing a story, for instance)."""
@@ -148,11 +196,15 @@ class RecordFactory:
 
 
 def request_headers_as_sent(exchange: Exchange) -> list[tuple[str, str]]:
-    """The request headers in wire order, with the ``Host`` the HTTP client adds itself."""
+    """The request headers in wire order, with the ``Host`` the HTTP client adds itself.
+
+    Scrapy's HTTP/1.1 client (Twisted) writes the request's headers in order and appends ``Host``
+    last when the request has none; ``tests/archive`` checks this against the bytes on the wire.
+    """
     headers = [(k, v) for k, v in exchange.request_headers if k.lower() not in _SECRET_REQUEST_HEADERS]
     names = {k.lower() for k, _ in headers}
     if "host" not in names:
-        headers.insert(0, ("Host", urlsplit(exchange.url).netloc))
+        headers.append(("Host", urlsplit(exchange.url).netloc))
     if exchange.request_body and "content-length" not in names:
         headers.append(("Content-Length", str(len(exchange.request_body))))
     return headers

@@ -16,7 +16,8 @@ from typing import BinaryIO
 
 from warcio.warcwriter import WARCWriter
 
-from archive.records import Exchange, RecordFactory
+from archive.records import Exchange, Original, RecordFactory, payload_digest, warc_date
+from archive.revisits import DigestIndex
 
 OPEN_SUFFIX = ".open"
 
@@ -29,6 +30,8 @@ class Provenance:
     offset: int
     record_id: str
     url: str
+    #: True when this fetch was written as a revisit: the location is then the original's.
+    revisit: bool = False
 
     def to_dict(self) -> dict[str, str | int]:
         return {"file": self.file, "offset": self.offset, "record_id": self.record_id, "url": self.url}
@@ -38,7 +41,8 @@ class RollingWarcWriter:
     """Writes exchanges as linked request/response records into size-limited, gzip-per-record files.
 
     ``on_close`` is called with the path of every file once it is complete and renamed, so a store
-    can move or upload it.
+    can move or upload it. With a ``revisits`` index, a response whose payload digest equals one
+    already archived for its URL is written as a ``revisit`` record instead of a second copy.
     """
 
     def __init__(
@@ -52,6 +56,8 @@ class RollingWarcWriter:
         factory: RecordFactory | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_close: Callable[[Path], None] | None = None,
+        revisits: DigestIndex | None = None,
+        pid: int | None = None,
     ) -> None:
         self.directory = directory
         self.prefix = prefix
@@ -61,6 +67,10 @@ class RollingWarcWriter:
         self.factory = factory or RecordFactory()
         self.clock = clock
         self.on_close = on_close
+        self.revisits = revisits
+        # The pid keeps names unique across concurrent writers on one host; tests pin it.
+        self.pid = os.getpid() if pid is None else pid
+        self.revisits_written = 0
         self.serial = 0
         self.closed_files: list[Path] = []
         self.records_written = 0
@@ -77,7 +87,7 @@ class RollingWarcWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.serial += 1
         stamp = self.clock().strftime("%Y%m%d%H%M%S%f")
-        name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{os.getpid()}.warc.gz"
+        name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{self.pid}.warc.gz"
         self._path = self.directory / (name + OPEN_SUFFIX)
         # "xb": two writers must never share a file, even with clocks that collide.
         self._file = open(self._path, "xb")  # noqa: SIM115 - closed in close()
@@ -91,13 +101,33 @@ class RollingWarcWriter:
         if self._writer is None:
             self._open()
         assert self._writer is not None and self._file is not None and self._path is not None
-        pair = self.factory.pair(exchange)
+        digest = payload_digest(exchange.body)
+        original = self.revisits.get(exchange.url, digest) if self.revisits and exchange.body else None
+        if original is not None:
+            pair = self.factory.revisit_pair(exchange, original)
+        else:
+            pair = self.factory.pair(exchange)
         offset = self._file.tell()
-        # warcio writes the response first, so ``offset`` is the response record's.
+        # warcio writes the response first, so ``offset`` is the response (or revisit) record's.
         self._writer.write_request_response_pair(pair.request, pair.response)
         self.records_written += 2
         self._file.flush()
-        provenance = Provenance(self.current_name or "", offset, pair.response_id, exchange.url)
+        name = self.current_name or ""
+        if original is not None:
+            self.revisits_written += 1
+            # The body lives in the original record: point there when we know where it is.
+            if original.file is not None and original.offset is not None and original.record_id:
+                provenance = Provenance(
+                    original.file, original.offset, original.record_id, exchange.url, True
+                )
+            else:
+                provenance = Provenance(name, offset, pair.response_id, exchange.url, True)
+        else:
+            provenance = Provenance(name, offset, pair.response_id, exchange.url)
+            if self.revisits is not None and exchange.body:
+                self.revisits.add(
+                    Original(exchange.url, warc_date(exchange.date), digest, pair.response_id, name, offset)
+                )
         if self._file.tell() >= self.max_size:
             self.close()
         return provenance

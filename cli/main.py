@@ -87,6 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", "-o", required=True, metavar="OUT.jsonl", help="JSON lines file to write"
     )
     extract.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+
+    wacz = sub.add_parser(
+        "wacz",
+        parents=[common],
+        help="package a run's WARC files into a WACZ",
+        description="Package the WARC files of one run (the latest when --run is not given), or the "
+        "WARC files named, into one WACZ file and validate it.",
+    )
+    wacz.add_argument("warcs", nargs="*", metavar="WARC", help="WARC files or globs (default: a run's)")
+    wacz.add_argument("--run", metavar="RUN_ID", help="the run whose WARCs to package (default: latest)")
+    wacz.add_argument("--output", metavar="DIR", help="output root holding warc/ (default: data)")
+    wacz.add_argument(
+        "-o", "--wacz", metavar="OUT.wacz", help="file to write (default: <output>/wacz/<run>.wacz)"
+    )
     return parser
 
 
@@ -176,6 +190,49 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _paths(patterns: Sequence[str]) -> list[Path]:
+    paths: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        if not matches:
+            raise BadInput(f"{pattern}: no file matches")
+        for match in matches:
+            path = Path(match)
+            if not path.is_file():
+                raise BadInput(f"{match}: no such file")
+            paths.append(path)
+    return paths
+
+
+def cmd_wacz(args: argparse.Namespace) -> int:
+    from archive.wacz import WaczError, create_wacz, latest_run_id, run_warcs, validate_wacz
+    from cli.runner import project_settings
+    from settings.runinfo import local_dir
+
+    overrides = _overrides(args)
+    if args.output:
+        overrides["KLIPING_OUTPUT"] = args.output
+    settings = project_settings(overrides)
+    root = Path(local_dir(settings, "warc"))
+    if args.warcs:
+        paths, name = _paths(args.warcs), args.run or "archive"
+    else:
+        if not root.is_dir():
+            raise BadInput(f"{root}: no WARC directory")
+        run = args.run or latest_run_id(root)
+        paths, name = run_warcs(root, run), run or "archive"
+        if not paths:
+            raise BadInput(f"{root}: no WARC file of run {run!r}" if run else f"{root}: no WARC file")
+    out = Path(args.wacz) if args.wacz else root.parent / "wacz" / f"{name}.wacz"
+    try:
+        create_wacz(paths, out, title=f"kliping {name}")
+        validate_wacz(out)
+    except WaczError as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"{len(paths)} WARC file(s) -> {out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _print_summary(stats: dict[str, Any]) -> None:
     responses = stats.get("downloader/response_count", 0)
     archived = stats.get("kliping/warc/responses", 0)
@@ -183,7 +240,7 @@ def _print_summary(stats: dict[str, Any]) -> None:
     print(f"responses {responses}, archived {archived}, articles {articles}", file=sys.stderr)
 
 
-COMMANDS = {"crawl": cmd_crawl, "scrape": cmd_scrape, "extract": cmd_extract}
+COMMANDS = {"crawl": cmd_crawl, "scrape": cmd_scrape, "extract": cmd_extract, "wacz": cmd_wacz}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,6 +60,18 @@ KLIPING_WARC_MAX_SIZE = 1_000_000_000
 #: Operator named in each WARC's ``warcinfo`` record (a person or organisation and a contact).
 KLIPING_WARC_OPERATOR = ""
 
+#: Write a CDXJ index (``NAME.warc.gz.cdxj``, cdxj-indexer) beside each WARC file once it is closed.
+KLIPING_WARC_CDXJ = True
+
+#: Write a response whose payload digest equals one already archived for the same URL as a
+#: ``revisit`` record (identical-payload-digest) instead of a second copy. Earlier payloads are
+#: known from this run and from the CDXJ indexes already in the run's WARC directory.
+KLIPING_WARC_REVISITS = True
+
+#: More CDXJ index files (paths or globs) whose responses count as already archived for revisits,
+#: e.g. earlier runs' indexes kept elsewhere when WARCs are uploaded to S3.
+KLIPING_WARC_REVISIT_CDXJ: list[str] = []
+
 # --- extraction ---------------------------------------------------------------------------------
 
 #: Worker processes that run extraction off the reactor thread; 0 means one per CPU core.

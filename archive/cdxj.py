@@ -1,0 +1,34 @@
+"""CDXJ indexes (pywb's format, written by cdxj-indexer) beside closed WARC files.
+
+Each ``NAME.warc.gz`` gets ``NAME.warc.gz.cdxj``: one sorted line per response, revisit and
+metadata record (``urlkey timestamp {json}`` with url, mime, status, digest, length, offset,
+filename), which pywb, py-wacz and kliping's revisit index read.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+# cdxj-indexer imports pyamf, which imports the deprecated pkg_resources; the warning is noise here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    from cdxj_indexer.main import write_cdx_index
+
+CDXJ_SUFFIX = ".cdxj"
+
+
+def cdxj_path(warc: Path) -> Path:
+    """Where the index of ``warc`` lives."""
+    return warc.with_name(warc.name + CDXJ_SUFFIX)
+
+
+def write_cdxj(warc: Path) -> Path:
+    """Index one closed WARC file; the index is written aside and renamed, never seen half-done."""
+    target = cdxj_path(warc)
+    partial = target.with_name(target.name + ".open")
+    with open(partial, "w", encoding="utf-8") as out:
+        write_cdx_index(out, [str(warc)], {"sort": True, "filename": warc.name})
+    os.replace(partial, target)
+    return target
