@@ -211,8 +211,8 @@ def _report(summary: dict[str, Any], results: list[dict[str, Any]], show: int) -
         lines += [f"    + leaked:  {p[:110]}" for p in r["leaked"][:show]]
     lines.append(
         "articles={articles} found={found} token_F1={token_f1:.4f} missing_paragraphs={missing} "
-        "leaked_lines={leaked} title_acc={title_acc:.3f} date_acc={date_acc:.3f} authors_acc={authors_acc:.3f} "
-        "language_acc={language_acc:.3f}".format(**summary)
+        "leaked_lines={leaked} title_acc={title_acc:.3f} date_acc={date_acc:.3f} "
+        "authors_acc={authors_acc:.3f} language_acc={language_acc:.3f}".format(**summary)
     )
     return "\n".join(lines)
 
