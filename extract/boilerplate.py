@@ -2,7 +2,8 @@
 
 Trafilatura finds the story container well, but Indonesian outlets put many non-story
 lines *inside* it. The rules below are written against the kind of line, never against one
-page or outlet, and each has a test in ``tests/extract/test_boilerplate.py``.
+page or outlet, and each has a test in ``tests/extract/test_extract_boilerplate.py`` (generality:
+``tests/extract/test_extract_generality.py``).
 
 Two stages, both cheap:
 

@@ -541,6 +541,11 @@ def read_metadata(
         and _pick_date([ld_published], timezone_name, page_zone)
         == _pick_date([og_published], timezone_name, page_zone)
     )
+    # Why the printed date usually wins: meta tags are often filled by the CMS with a different
+    # clock (UTC labelled as local, the time of the last edit); the reader sees the printed one.
+    # Two independent machine sources that agree exactly (JSON-LD and article:published_time) are
+    # trusted, as they also carry seconds the display drops. A printed date more than a day away
+    # from the machine one was most likely read from another element (a sidebar, a comment).
     if machine and (agreed or visible is None):
         md.published = machine
     elif visible is not None and (
