@@ -66,6 +66,7 @@ demo: $(STAMP)
 # Extraction quality over the corpus, scored by the shared evaluator.
 eval: $(STAMP)
 	$(BIN)/python -m extract.evaluate $(KLIPING_CORPUS)
+	$(BIN)/python -m extract.evaluate tests/fixtures/pages/heldout --show 0 | tail -1
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -2,7 +2,8 @@
 
 Trafilatura finds the story container well, but Indonesian outlets put many non-story
 lines *inside* it. The rules below are written against the kind of line, never against one
-page or outlet, and each has a test in ``tests/extract/test_boilerplate.py``.
+page or outlet, and each has a test in ``tests/extract/test_extract_boilerplate.py`` (generality:
+``tests/extract/test_extract_generality.py``).
 
 Two stages, both cheap:
 
@@ -52,8 +53,8 @@ __all__ = ["Block", "blocks_from_body", "clean_blocks", "is_boilerplate_line", "
 
 _WIDGET = re.compile(
     r"(?:^|[\s_-])(?:"
-    r"baca-?juga|bacajuga|linksisip|related|terkait|relateds?|read-?also|"
-    r"share|sharer|shares|social|sosmed|socmed|follow|"
+    r"baca-?juga|bacajuga|linksisip|related|terkait|relateds?|related-?posts?|read-?also|berkaitan|"
+    r"share|sharer|shares|sharing|sharedaddy|share-?buttons?|kongsi|social|sosmed|socmed|follow|"
     r"tags?|tag-?list|topik|topics?|keywords?|"
     r"populer|popular|terpopuler|most-?popular|trending|rekomendasi|recommend(?:ed|ation)?|"
     r"comments?|komentar|disqus|"
@@ -66,8 +67,23 @@ _WIDGET = re.compile(
 )
 _EMBED = re.compile(r"twitter-tweet|instagram-media|tiktok-embed|fb-post|twitter-timeline", re.I)
 _PRUNE_MAX_CHARS = 1500
-# a "widget" holding several real paragraphs is the story itself under an unlucky class name
-_HOLDS_STORY = etree.XPath("count(.//p[string-length(normalize-space(.)) >= 100]) >= 3")
+# A "widget" that holds real paragraphs is the story itself under an unlucky class name: three
+# long paragraphs, or two paragraphs with hardly any link text (a short news item inside a
+# WordPress post container whose classes name its taxonomy, "tag-banjir category-berita").
+# Related boxes, tag lists and share bars are links; a dek or a caption is one paragraph.
+_LONG_PARAS = etree.XPath("count(.//p[string-length(normalize-space(.)) >= 100])")
+_SOME_PARAS = etree.XPath("count(.//p[string-length(normalize-space(.)) >= 60])")
+_LINK_TEXT = etree.XPath(".//a//text()")
+_HAS_H1 = etree.XPath("boolean(.//h1)")
+
+
+def _holds_story(el: etree._Element, text_len: int) -> bool:
+    if _LONG_PARAS(el) >= 3 or _HAS_H1(el):
+        return True
+    if _SOME_PARAS(el) < 2:
+        return False
+    link_len = sum(len(t.strip()) for t in _LINK_TEXT(el))
+    return link_len * 5 < text_len
 
 
 def _drop(el: etree._Element) -> None:
@@ -104,7 +120,7 @@ def prune_tree(tree: etree._Element) -> int:
         if not _WIDGET.search(names):
             continue
         text_len = len("".join(el.itertext()).strip())
-        if text_len < _PRUNE_MAX_CHARS and not _HOLDS_STORY(el):
+        if text_len < _PRUNE_MAX_CHARS and not _holds_story(el, text_len):
             doomed.append(el)
     seen: set[int] = set()
     count = 0
@@ -347,8 +363,9 @@ def blocks_from_body(body: etree._Element | None) -> list[Block]:
 
 
 _RELATED = re.compile(
-    r"^\W*(?:(?:baca|simak|lihat|cek|tonton|saksikan)\s+(?:juga|pula|berita|video|artikel)"
-    r"|(?:berita|artikel|video|topik)\s+(?:terkait|lainnya|pilihan|menarik)"
+    r"^\W*(?:(?:baca|simak|lihat|cek|tonton|saksikan)\s+(?:juga|pula|berita|video|artikel|lainnya)"
+    r"|(?:berita|artikel|video|topik)\s+(?:terkait|lainnya|pilihan|menarik|berkaitan)"
+    r"|more\s+on\s+this\s+story|related\s+topics|you\s+may\s+also\s+like|most\s+read"
     r"|jangan\s+lewatkan|pilihan\s+editor|baca\s+berikutnya|berita\s+selengkapnya"
     r"|read\s+(?:also|more)|also\s+read|see\s+also|related(?:\s+(?:news|stories|articles?))?\s*:)\b",
     re.I,
@@ -364,12 +381,22 @@ _CREDIT = re.compile(
     r"^\W*(?:penulis|editor|reporter|redaktur|redaksi|pewarta|sumber|source|writer|author|fotografer"
     r"|foto|photo|video|videografer|rep|red|ilustrasi|kontributor|copy\s*editor|penyunting|penerjemah"
     r"|editing\s+by|reporting\s+by|writing\s+by|translated\s+by|diterjemahkan\s+oleh|oleh|by)\s*[:|/]"
+    r"|^\W*(?:additional\s+)?(?:reporting|editing|writing|compiled|translated)\s+by\s+(?-i:[A-Z])"
     r"|^\W*laporan\s+(?:wartawan|reporter|koresponden|jurnalis|kontributor)\b",
     re.I,
 )
-_BYLINE_SHORT = re.compile(r"^(?:oleh|by)\s+\S+(?:\s+\S+){0,4}$", re.I)
-_EDITOR_CODE_LINE = re.compile(r"^\(\s*[a-z]{1,6}\d?(?:\s*/\s*[a-z]{1,6}\d?)*\s*\)\W*$", re.I)
-_EDITOR_CODE_TAIL_SLASH = re.compile(r"\s*\(\s*[A-Za-z]{1,6}\d?(?:\s*/\s*[A-Za-z]{1,6}\d?)+\s*\)\W*$")
+# "Oleh Budi Santoso", "By Jane Doe and John Roe": names, not "By Sunday evening, all clear."
+_BYLINE_SHORT = re.compile(
+    r"^(?i:oleh|by)\s+(?:[A-Z][\w.'-]*|(?i:and|dan|&|bin|binti|van|de|al))(?:,?\s+(?:[A-Z][\w.'-]*|(?i:and|dan|&|bin|binti|van|de|al))){0,5}$"
+)
+# desk codes: "(bgs/rul)", "(mcr38/jpnn)", "[dan]"; square brackets are the same convention
+_EDITOR_CODE_LINE = re.compile(
+    r"^(?:\(\s*[a-z]{1,6}\d{0,3}(?:\s*/\s*[a-z]{1,6}\d{0,3})*\s*\)|\[\s*[a-z]{1,6}\d{0,3}(?:\s*/\s*[a-z]{1,6}\d{0,3})*\s*\])\W*$",
+    re.I,
+)
+_EDITOR_CODE_TAIL_SLASH = re.compile(
+    r"\s*[(\[]\s*[A-Za-z]{1,6}\d{0,3}(?:\s*/\s*[A-Za-z]{1,6}\d{0,3})+\s*[)\]]\W*$"
+)
 _EDITOR_CODE_TAIL_LOWER = re.compile(r"\s*\(\s*[a-z]{2,5}\s*\)\s*$")
 _COPYRIGHT = re.compile(r"^\W*(?:©|\(c\)|copyright|hak\s+cipta)|all\s+rights\s+reserved", re.I)
 _PLATFORM = re.compile(
@@ -380,7 +407,11 @@ _PLATFORM = re.compile(
 # a call to action opens the line, or is unmistakable wherever it stands
 _CALL = re.compile(
     r"^\W*(?:ikuti|follow|gabung|bergabung|join|klik|subscribe|download|unduh|dapatkan|kunjungi|simak|pantau"
-    r"|cek|yuk|ayo|mari)\b|\b(?:silakan|silahkan|mari\s+bergabung|klik\s+(?:di\s+)?sini|follow\s+(?:us|kami)"
+    r"|cek|yuk|ayo|mari)\b"
+    # "silakan" is a call only when it asks the reader to contact or follow ("silakan WhatsApp ke
+    # nomor ..."), not in a story's advice ("... dan silakan memeriksa legalitasnya")
+    r"|\b(?:silakan|silahkan)\s+(?:\S+\s+){0,2}?(?:whatsapp|wa|telegram|klik|kunjungi|hubungi|kirim|unduh|download"
+    r"|ikuti|follow|gabung|bergabung|subscribe|cek)\b|\b(?:mari\s+bergabung|klik\s+(?:di\s+)?sini|follow\s+(?:us|kami)"
     r"|ikuti\s+(?:kami|kanal|saluran|akun)|subscribe)\b",
     re.I,
 )
@@ -392,7 +423,7 @@ _PROMPT = re.compile(
 )
 # widget words that are boilerplate only when they are the whole line
 _PROMPT_LINE = re.compile(
-    r"^\W*(?:share|bagikan|tweet|load\s+more|muat\s+lebih(?:\s+banyak)?|lihat\s+semua|lihat\s+selengkapnya"
+    r"^\W*(?:share|bagikan|kongsi(?:\s+artikel\s+ini)?|tweet|load\s+more|muat\s+lebih(?:\s+banyak)?|lihat\s+semua|lihat\s+selengkapnya"
     r"|selengkapnya|read\s+more|more|print|cetak|email)\W*$",
     re.I,
 )
@@ -410,7 +441,21 @@ _PAGER = re.compile(
 _CAPTION = re.compile(
     r"(?:\b(?:foto|photo|ilustrasi|dok\.?|dokumentasi|sumber\s+foto|image|gambar|credit|kredit)\s*:\s*"
     r"[^!?]{1,60}|\((?:foto|photo|ilustrasi|dok)\s*:?[^()]{0,60}\)"
-    r"|(?-i:\([A-Z][\w.' -]{2,40}/\s*\w[^()/]{0,40}\)))\s*$",
+    r"|(?-i:\([A-Z][\w.' -]{2,40}/\s*\w[^()/]{0,40}\))"
+    # "... REUTERS/Willy Kurniawan", "... KONTAN/Baihaki", "... - Bisnis/Arief", "[Site.id/Rina]"
+    r"|(?-i:(?:^|\s[-–—]\s*|[.\[]\s*|\s)(?:(?:Foto|FOTO|Photo)\s*:?\s*)?[A-Z][\w.&]{1,24}(?:\s[A-Z][\w.&]*){0,2}"
+    r"/\s*[A-Z][\w.' -]{1,40}\]?))\s*$"
+    # screen-reader labels of images: "Image source, Getty Images", "Image caption, ..."
+    r"|^\W*(?:image\s+(?:source|caption)|media\s+caption|photograph|gambar|sumber\s+gambar)\s*[,:]",
+    re.I,
+)
+# Reported speech or a quotation marks a story sentence: no call-to-action, caption or credit
+# rule may remove such a line ("... kata Sabdo", "farmers' groups told members on Facebook").
+_PROSE = re.compile(
+    r"[\"“”]|\b(?:katanya|ujarnya|ungkapnya|tuturnya|jelasnya|ucapnya|mengatakan|menyatakan|menyebut(?:kan)?"
+    r"|berkata|menurut(?:nya)?|said|says|told|according|added|beliau)\b"
+    # "kata" is also the noun "word" ("ketik kata kunci"): reported speech only before a speaker
+    r"|\b(?:kata|ujar|ungkap|tutur|ucap)\s+(?:dia|ia|mereka|beliau|(?-i:[A-Z]))",
     re.I,
 )
 _NO_LETTERS = re.compile(r"^[\W\d_]*$")
@@ -458,7 +503,8 @@ def is_boilerplate_line(text: str) -> bool:
         return n_words <= 40
     if _SECTION_LABEL.match(line) and n_words <= 30:
         return True
-    if _CREDIT.match(line) and n_words <= 25:
+    prose = n_words > 8 and bool(_PROSE.search(line))
+    if _CREDIT.match(line) and n_words <= 25 and not prose:
         return True
     if _BYLINE_SHORT.match(line):
         return True
@@ -468,11 +514,11 @@ def is_boilerplate_line(text: str) -> bool:
         return True
     if _AD.match(line) or _PAGER.match(line):
         return True
-    if (_PROMPT.match(line) and n_words <= 40) or _PROMPT_LINE.match(line):
+    if (_PROMPT.match(line) and n_words <= 40 and not prose) or _PROMPT_LINE.match(line):
         return True
-    if n_words <= 40 and _PLATFORM.search(line) and _CALL.search(line):
+    if n_words <= 40 and not prose and _PLATFORM.search(line) and _CALL.search(line):
         return True
-    if n_words <= 50 and _CAPTION.search(line):
+    if n_words <= 50 and not prose and _CAPTION.search(line):
         return True
     return _is_date_line(line)
 

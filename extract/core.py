@@ -21,6 +21,7 @@ from trafilatura.settings import Extractor
 from extract.boilerplate import (
     blocks_from_body,
     clean_blocks,
+    clean_lines,
     normalise,
     paragraphize,
     prune_tree,
@@ -182,9 +183,9 @@ def extract_article(
     paragraphize(tree)
     anchors = subheading_anchors(tree) if options.boilerplate_rules else []
     doc = bare_extraction(tree, url=url, options=plan.extractor)
-    if doc is None:
+    if doc is None and not md.article_body:
         return None
-    blocks = blocks_from_body(getattr(doc, "body", None))
+    blocks = blocks_from_body(getattr(doc, "body", None)) if doc is not None else []
     credits: list[str] = []
     if options.boilerplate_rules:
         lines = clean_blocks(blocks, md.title, credits)
@@ -195,7 +196,19 @@ def extract_article(
         lines = [b.text for b in blocks]
     lines = restore_subheadings([normalise(line) for line in lines if normalise(line)], anchors)
     text = "\n".join(lines)
-    if len(text) < options.min_text_chars:
+    if md.article_body and len(text) < options.min_text_chars and len(md.article_body) > len(text):
+        # a client-rendered page: the story is only in JSON-LD articleBody
+        body_lines = [normalise(p) for p in md.article_body.splitlines()]
+        fallback = (
+            clean_lines([p for p in body_lines if p], md.title) if options.boilerplate_rules else body_lines
+        )
+        text = "\n".join(p for p in fallback if p)
+    floor = (
+        min(options.min_text_chars, options.min_article_chars)
+        if md.declares_article
+        else options.min_text_chars
+    )
+    if len(text) < floor:
         return None
     if options.detect_language:
         language = _language(text, hints.language or md.html_lang)

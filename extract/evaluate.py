@@ -1,10 +1,16 @@
-"""Run the extractor over the gold corpus and score it.
+"""Run the extractor over gold-labelled pages and score it.
 
-``python -m extract.evaluate [CORPUS] [--out FILE]`` finds every article with a
-``<slug>.gold.json`` through ``MANIFEST.tsv``, extracts it, writes one JSON record per line to
-``--out`` and runs the shared scorer (``tools/eval_extraction.py`` next to the corpus) when it
-is there. A multi-page story (gold ``pages``) is extracted page by page and joined with
-:func:`extract.core.join_pages`, as the crawler does.
+``python -m extract.evaluate [DIR] [--out FILE]`` scores one of two kinds of directory:
+
+* a corpus with ``MANIFEST.tsv`` (the shared corpus): every article with a ``<slug>.gold.json``
+  is found through the manifest, extracted, written to ``--out`` and scored by the shared scorer
+  (``tools/eval_extraction.py`` next to the corpus) when it is there. A multi-page story (gold
+  ``pages``) is extracted page by page and joined with :func:`extract.core.join_pages`, as the
+  crawler does;
+* a plain directory of ``<name>.html`` + ``<name>.gold.json`` pairs (the held-out pages in
+  ``tests/fixtures/pages/heldout/``): a gold file may carry ``hints`` (the outlet config the
+  crawler would pass: ``name``, ``timezone``, ``language``). It is scored by :func:`score`, the
+  same measures as the shared scorer, so it runs without the corpus.
 """
 
 from __future__ import annotations
@@ -13,9 +19,13 @@ import argparse
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import unicodedata
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +87,136 @@ def predict(corpus: Path, options: ExtractOptions | None = None) -> list[dict[st
     return records
 
 
+# --------------------------------------------------------------------------- scoring
+# Same measures as the shared ``tools/eval_extraction.py`` (kept in step with it), so held-out
+# pages can be scored where the corpus and its tools are absent.
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
+    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\xa0", " ")
+    return " ".join(text.split()).casefold()
+
+
+def _tokens(text: str) -> Counter[str]:
+    return Counter(_WORD.findall(_norm(text)))
+
+
+def _date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def score(gold: dict[str, Any], pred: dict[str, Any] | None) -> dict[str, Any]:
+    """Token P/R/F1, missing paragraphs, leaked lines and metadata matches of one article."""
+    paragraphs = [p for p in gold["text"] if p.strip()]
+    gold_text = "\n".join(paragraphs)
+    out_text = (pred or {}).get("text") or ""
+    g, o = _tokens(gold_text), _tokens(out_text)
+    overlap = sum((g & o).values())
+    precision = overlap / sum(o.values()) if o else 0.0
+    recall = overlap / sum(g.values()) if g else 0.0
+    out_norm, gold_norm = _norm(out_text), _norm(gold_text)
+    gd, pd = _date(gold.get("published")), _date((pred or {}).get("published"))
+    date_ok = (gd is None and pd is None) or (
+        gd is not None and pd is not None and gd.tzinfo is not None and pd.tzinfo is not None
+        and gd == pd and gd.utcoffset() == pd.utcoffset()
+    )  # fmt: skip
+    return {
+        "url": gold["url"],
+        "found": pred is not None,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "missing": [p for p in paragraphs if _norm(p) not in out_norm],
+        "leaked": [line for line in out_text.splitlines() if line.strip() and _norm(line) not in gold_norm],
+        "title_ok": bool(pred) and _norm((pred or {}).get("title") or "") == _norm(gold.get("title") or ""),
+        "date_ok": date_ok,
+        "authors_ok": sorted(_norm(a) for a in gold.get("authors") or [])
+        == sorted(_norm(a) for a in (pred or {}).get("authors") or []),
+        "language_ok": bool(pred) and (pred or {}).get("language") == gold.get("language"),
+        "tp": overlap,
+        "n_out": sum(o.values()),
+        "n_gold": sum(g.values()),
+    }
+
+
+def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Corpus-level scores: micro-averaged token F1, totals, metadata accuracies."""
+    tp = sum(r["tp"] for r in results)
+    n_out = sum(r["n_out"] for r in results)
+    n_gold = sum(r["n_gold"] for r in results)
+    p = tp / n_out if n_out else 0.0
+    rc = tp / n_gold if n_gold else 0.0
+    n = len(results) or 1
+    return {
+        "articles": len(results),
+        "found": sum(r["found"] for r in results),
+        "token_f1": 2 * p * rc / (p + rc) if p + rc else 0.0,
+        "missing": sum(len(r["missing"]) for r in results),
+        "leaked": sum(len(r["leaked"]) for r in results),
+        "title_acc": sum(r["title_ok"] for r in results) / n,
+        "date_acc": sum(r["date_ok"] for r in results) / n,
+        "authors_acc": sum(r["authors_ok"] for r in results) / n,
+        "language_acc": sum(r["language_ok"] for r in results) / n,
+    }
+
+
+def hints_of(gold: dict[str, Any]) -> OutletHints:
+    """The outlet hints a gold file names (what the crawler reads from the outlet config)."""
+    raw = gold.get("hints") or {}
+    kwargs = {k: raw[k] for k in ("name", "timezone", "language") if isinstance(raw.get(k), str)}
+    kwargs.setdefault("name", gold.get("outlet"))
+    return OutletHints(**kwargs)
+
+
+def predict_pairs(
+    directory: Path, options: ExtractOptions | None = None
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """(gold, record) for every ``<name>.gold.json`` with a ``<name>.html`` in ``directory``."""
+    pairs = []
+    for gold_path in sorted(directory.glob("*.gold.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        page = gold_path.with_name(gold_path.name.removesuffix(".gold.json") + ".html")
+        record = extract_article(page.read_bytes(), gold["url"], hints=hints_of(gold), options=options)
+        pairs.append((gold, record))
+    return pairs
+
+
+def score_dir(
+    directory: Path, options: ExtractOptions | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Summary and per-article results over a directory of html + gold pairs."""
+    results = [score(gold, record) for gold, record in predict_pairs(directory, options)]
+    return summarise(results), results
+
+
+def _report(summary: dict[str, Any], results: list[dict[str, Any]], show: int) -> str:
+    lines = []
+    for r in results:
+        flags = " ".join(
+            f"{k.removesuffix('_ok')}={'ok' if r[k] else 'NO'}"
+            for k in ("title_ok", "date_ok", "authors_ok", "language_ok")
+        )
+        found = "" if r["found"] else "  NOT FOUND"
+        lines.append(
+            f"{r['f1']:.3f} missing={len(r['missing'])} leaked={len(r['leaked'])} {flags}  {r['url']}{found}"
+        )
+        lines += [f"    - missing: {p[:110]}" for p in r["missing"][:show]]
+        lines += [f"    + leaked:  {p[:110]}" for p in r["leaked"][:show]]
+    lines.append(
+        "articles={articles} found={found} token_F1={token_f1:.4f} missing_paragraphs={missing} "
+        "leaked_lines={leaked} title_acc={title_acc:.3f} date_acc={date_acc:.3f} "
+        "authors_acc={authors_acc:.3f} language_acc={language_acc:.3f}".format(**summary)
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m extract.evaluate", description=__doc__)
     ap.add_argument("corpus", nargs="?", type=Path, default=default_corpus())
@@ -88,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--show", type=int, default=3, help="missing/leaked lines per article in the report")
     args = ap.parse_args(argv)
+    if not (args.corpus / "MANIFEST.tsv").exists() and any(args.corpus.glob("*.gold.json")):
+        summary, results = score_dir(args.corpus)
+        print(_report(summary, results, args.show))
+        return 0
     if not (args.corpus / "MANIFEST.tsv").exists():
         print(f"corpus not found at {args.corpus} (set KLIPING_CORPUS)", file=sys.stderr)
         return 2

@@ -34,6 +34,10 @@ _XP_DATE_ELEMENTS = etree.XPath(f"//body//*[{_DATE_COND}]|//body//time")
 _XP_DATE_IN = etree.XPath(f".//*[self::time or {_DATE_COND}]")
 _XP_DATE_AFTER_H1 = etree.XPath(f"(//body//h1)[1]/following::*[self::time or {_DATE_COND}]")
 _XP_DATE_BEFORE_H1 = etree.XPath(f"(//body//h1)[1]/preceding::*[self::time or {_DATE_COND}]")
+# machine-readable dates in the body: <time datetime>, hAtom <abbr class="published" title>
+_XP_DATE_ATTRS = etree.XPath(
+    "(//body//time[@datetime]/@datetime|//body//*[contains(@class,'published')]/@title)[position() <= 3]"
+)
 _XP_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
 
 _SEPARATORS = re.compile(r"\s+(?:[|•·»:]|::|-{1,2}|–|—)\s+")
@@ -54,6 +58,7 @@ _LABELLED_AUTHOR = re.compile(
     r"\s*(?:\n\s*)?[:|]?\s*([^\n]{2,100})",
     re.I,
 )
+_BARE_BY = re.compile(r"\s*(?:by|oleh)\s+(?![:|])", re.I)
 _LAPORAN = re.compile(
     r"laporan\s+(?:wartawan|reporter|koresponden|jurnalis|kontributor)\s+[^,\n]{1,40},\s*([^\n]{2,80})", re.I
 )
@@ -68,7 +73,7 @@ _POSTED_BY = re.compile(r"^(?:diposting|dipost|ditulis|posted|written|published)
 _NOT_NAMES = frozenset(
     {"oleh", "by", "diposting", "posted", "label", "labels", "penulis", "reporter", "editor", "facebook",
      "twitter", "instagram", "google", "youtube", "whatsapp", "tiktok", "linkedin", "telegram", "line",
-     "share", "komentar", "comments", "redaksi", "tim", "unknown"}
+     "share", "komentar", "comments", "redaksi", "tim", "unknown", "author", "authors", "writer"}
 )  # fmt: skip
 _ROLE_TAIL = re.compile(
     r"\s+(?:jurnalis|wartawan|reporter|kontributor|penulis|journalist|writer|author)\s*$", re.I
@@ -81,13 +86,43 @@ _XP_AUTHOR_CLASS = etree.XPath(
 AGENCIES = frozenset({"antara", "afp", "reuters", "ap", "xinhua", "bernama", "kyodo", "anadolu", "dpa", "efe",
                       "upi", "aa", "ant", "associated press"})  # fmt: skip
 _NAME_CUT = re.compile(
-    r"\s*(?:[|/•]|\s-\s|–|—|\bpublished\b|\bdiperbarui\b|\bupdated?\b|\beditor\b|\bredaktur\b|\bred\s*:).*$",
+    r"\s*(?:[|/•·]|\s-\s|–|—|\bpublished\b|\bdiperbarui\b|\bupdated?\b|\beditor\b|\bredaktur\b|\bred\s*:).*$",
     re.I,
 )
 _NAME_PREFIX = re.compile(r"^(?:by|oleh|penulis|reporter|pewarta|kontributor)\s*:?\s+", re.I)
 _CONTRIBUTOR = re.compile(r"^(?:kontributor|koresponden|wartawan|contributor|correspondent)\b[^,]*,\s*", re.I)
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bdan\b)\s*", re.I)
 _DIGIT = re.compile(r"\d")
+# Words of a personal name start with a capital; lower-case particles occur inside names.
+# "Oleh karena itu, ..." and "By Friday evening, ..." open story sentences, not bylines.
+_NAME_PARTICLES = frozenset(
+    {
+        "bin",
+        "binti",
+        "bt",
+        "bte",
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "da",
+        "dos",
+        "del",
+        "al",
+        "el",
+        "la",
+        "le",
+        "di",
+    }
+)
+
+
+def _looks_like_name(part: str) -> bool:
+    words = part.split()
+    if not words or not (words[0][:1].isupper() or words[0][:1].isdigit()):
+        return False
+    return all(w[:1].isupper() or w.lower() in _NAME_PARTICLES or not w[:1].isalpha() for w in words)
 
 
 @dataclass
@@ -103,6 +138,10 @@ class Metadata:
     canonical_url: str | None = None
     site_name: str | None = None
     html_lang: str | None = None
+    #: JSON-LD ``articleBody``: the story of pages that render it client-side
+    article_body: str | None = None
+    #: the page says it is an article (og:type article, JSON-LD NewsArticle/Article/...)
+    declares_article: bool = False
 
 
 def _clean(text: Any) -> str:
@@ -254,9 +293,14 @@ def _pick_title(
     keys = {s.casefold() for s in stripped}
     full = " ".join(_clean(c) for c in candidates if c).casefold()
     h1s = _XP_H1(tree)
-    for h1 in h1s[:5]:
-        text = strip_site_name(_clean(h1.text_content()), tokens)
-        if len(text.split()) >= 2 and (text.casefold() in keys or text.casefold() in full):
+    shown = [(strip_site_name(_clean(h1.text_content()), tokens), h1) for h1 in h1s[:5]]
+    shown = [(text, h1) for text, h1 in shown if len(text.split()) >= 2]
+    # an exact match first: a blog's name in its h1 is also a substring of "<Blog>: <Post>"
+    for text, h1 in shown:
+        if text.casefold() in keys:
+            return text, h1
+    for text, h1 in shown:
+        if text.casefold() in full:
             return text, h1
     for s in stripped:
         if s:
@@ -264,7 +308,9 @@ def _pick_title(
     return (_clean(h1s[0].text_content()) if h1s else None), (h1s[0] if h1s else None)
 
 
-def _clean_name(raw: str, bad: set[str]) -> list[str]:
+def _clean_name(raw: str, bad: set[str], *, strict: bool = False) -> list[str]:
+    """Names in one byline string; ``strict`` (a bare "by"/"oleh" in running text) also wants the
+    shape of a personal name, since such a line may be a story sentence."""
     raw = _clean(raw).strip(" :|-")
     raw = _POSTED_BY.sub("", raw)
     raw = _CONTRIBUTOR.sub("", raw)
@@ -282,7 +328,8 @@ def _clean_name(raw: str, bad: set[str]) -> list[str]:
         if all(w.lower() in _NOT_NAMES for w in part.split()):
             continue
         words = part.split()
-        if len(words) > 5 or len(part) < 2:
+        # a lower-case single word can be a user name ("admin"); several words must look like a name
+        if len(words) > 5 or len(part) < 2 or ((strict or len(words) > 1) and not _looks_like_name(part)):
             continue
         low = re.sub(r"[\s.]", "", part.lower())
         if part.lower() in AGENCIES or any(b and (b in low) for b in bad):
@@ -303,6 +350,11 @@ def _page_lines(tree: etree._Element) -> str:
         if s:
             parts.append(s)
     return "\n".join(parts)
+
+
+# "By <a>A</a> and <a>B</a>" comes out as lines "By A" / "and" / "B": a line that is only a
+# connector joins the names around it back into one byline
+_CONNECTOR_LINE = re.compile(r"\n(and|dan|&|,)\n", re.I)
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
@@ -327,8 +379,9 @@ def _pick_authors(
     visible: list[str] = []
     for m in _LAPORAN.finditer(page_text[:20000]):
         visible.extend(_clean_name(m.group(1), bad))
-    for m in _LABELLED_AUTHOR.finditer(page_text):
-        visible.extend(_clean_name(m.group(1), bad))
+    for m in _LABELLED_AUTHOR.finditer(_CONNECTOR_LINE.sub(r" \1 ", page_text)):
+        bare = _BARE_BY.match(m.group(0)) is not None
+        visible.extend(_clean_name(m.group(1), bad, strict=bare))
     for m in _JOURNALIST.finditer(page_text):
         visible.extend(_clean_name(m.group(1), bad))
     sources.append(visible)
@@ -473,7 +526,14 @@ def read_metadata(
     ld_published = _ld_str(ld.get("datePublished")) if ld else None
     og_published = _first(meta, "article:published_time", "og:article:published_time")
     machine = _pick_date(
-        [ld_published, og_published, *(_first(meta, k) for k in _PUBLISHED_KEYS)], timezone_name, page_zone
+        [
+            ld_published,
+            og_published,
+            *(_first(meta, k) for k in _PUBLISHED_KEYS),
+            *(str(v) for v in _XP_DATE_ATTRS(tree)),
+        ],
+        timezone_name,
+        page_zone,
     )
     agreed = (
         ld_published
@@ -481,6 +541,11 @@ def read_metadata(
         and _pick_date([ld_published], timezone_name, page_zone)
         == _pick_date([og_published], timezone_name, page_zone)
     )
+    # Why the printed date usually wins: meta tags are often filled by the CMS with a different
+    # clock (UTC labelled as local, the time of the last edit); the reader sees the printed one.
+    # Two independent machine sources that agree exactly (JSON-LD and article:published_time) are
+    # trusted, as they also carry seconds the display drops. A printed date more than a day away
+    # from the machine one was most likely read from another element (a sidebar, a comment).
     if machine and (agreed or visible is None):
         md.published = machine
     elif visible is not None and (
@@ -521,6 +586,13 @@ def read_metadata(
             canonical = link.get("href")
             break
     md.canonical_url = _abs_url(canonical or _first(meta, "og:url"), url)
+    body = ld.get("articleBody") if ld else None
+    md.article_body = body if isinstance(body, str) and body.strip() else None
+    ld_types = ld.get("@type") if ld else None
+    ld_names = {
+        t.lower() for t in (ld_types if isinstance(ld_types, list) else [ld_types]) if isinstance(t, str)
+    }
+    md.declares_article = bool(ld_names - {"webpage"}) or (_first(meta, "og:type") or "").lower() == "article"
     root = tree.getroottree().getroot()
     md.html_lang = (root.get("lang") or root.get("xml:lang") or "").split("-")[0].lower() or None
     return md, page_text

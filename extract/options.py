@@ -39,6 +39,9 @@ class ExtractOptions:
     boilerplate_rules: bool = True
     #: A page whose cleaned story has fewer characters is not an article (``extract_article`` -> None).
     min_text_chars: int = 200
+    #: A page that declares itself an article (og:type article, JSON-LD NewsArticle) is kept from
+    #: this many characters: a two-sentence news flash is still news.
+    min_article_chars: int = 80
     #: Detect the text language with py3langid (else use the hint or the page's lang attribute).
     detect_language: bool = True
     #: Pages larger than this (bytes) are not extracted.

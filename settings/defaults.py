@@ -95,6 +95,10 @@ KLIPING_EXTRACT_BOILERPLATE_RULES = True
 #: A page whose cleaned story has fewer characters is not an article.
 KLIPING_EXTRACT_MIN_TEXT_CHARS = 200
 
+#: A page that declares itself an article (og:type article, JSON-LD NewsArticle) is kept from this
+#: many characters of story: a two-sentence news flash is still news.
+KLIPING_EXTRACT_MIN_ARTICLE_CHARS = 80
+
 #: Detect the text language with py3langid (else the outlet hint or the page's lang attribute).
 KLIPING_EXTRACT_DETECT_LANGUAGE = True
 
