@@ -13,11 +13,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import brotli
-
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from archive.reader import ArchivedResponse
-
 
 
 def _gunzip(data: bytes) -> bytes:

@@ -64,9 +64,8 @@ def overrides(args: argparse.Namespace, *, output_setting: bool = True) -> dict[
         values["KLIPING_OUTPUT"] = args.output
     if getattr(args, "proxy", None):
         values["KLIPING_PROXY"] = args.proxy
-    # Quiet by default: INFO is on so progress lines reach the log, and cli.runner keeps
-    # everything below WARNING except kliping's progress unless -v is given.
-    level = "DEBUG" if args.debug else "INFO"
+    # Quiet by default: Scrapy's INFO chatter stays off stderr; cli.runner still shows progress.
+    level = "DEBUG" if args.debug else "INFO" if args.verbose else "WARNING"
     values.setdefault("LOG_LEVEL", level)
     return values
 

@@ -27,7 +27,6 @@ from extract import ExtractOptions
 from pipelines.worker import build_record, ignore_interrupts
 from settings.outlets import Outlet, outlet_for_url
 
-
 READERS = ("fastwarc", "warcio")
 
 

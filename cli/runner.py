@@ -9,11 +9,10 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-from scrapy.utils.log import get_scrapy_root_handler
 from scrapy.utils.project import get_project_settings
 
-#: Loggers whose INFO lines are shown even when Scrapy's own INFO log is hidden.
-SHOWN_INFO_LOGGERS = ("kliping.progress",)
+#: Logger whose INFO lines are shown even when Scrapy's own INFO log is hidden.
+PROGRESS_LOGGER = "kliping.progress"
 
 
 def project_settings(overrides: Mapping[str, Any] = ()) -> Settings:  # type: ignore[assignment]
@@ -24,11 +23,14 @@ def project_settings(overrides: Mapping[str, Any] = ()) -> Settings:  # type: ig
     return settings
 
 
-class WarningsAndProgress(logging.Filter):
-    """Pass warnings and errors, and the progress lines; hide the rest of the INFO chatter."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or record.name.startswith(SHOWN_INFO_LOGGERS)
+def show_progress_on_stderr() -> None:
+    """Give the progress logger its own stderr handler, so it shows when LOG_LEVEL hides INFO."""
+    progress = logging.getLogger(PROGRESS_LOGGER)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.setLevel(logging.INFO)
+    progress.addHandler(handler)
+    progress.propagate = False
 
 
 def run_spider(name: str, settings: Settings, *, quiet: bool = False, **spider_args: Any) -> dict[str, Any]:
@@ -37,9 +39,8 @@ def run_spider(name: str, settings: Settings, *, quiet: bool = False, **spider_a
     ``quiet`` keeps Scrapy's INFO lines off stderr while kliping's progress lines still show.
     """
     process = CrawlerProcess(settings)
-    handler = get_scrapy_root_handler()
-    if quiet and handler is not None:
-        handler.addFilter(WarningsAndProgress())
+    if quiet:
+        show_progress_on_stderr()
     crawler = process.create_crawler(name)
     process.crawl(crawler, **spider_args)
     process.start()

@@ -18,6 +18,8 @@ BROKEN = "kliping/invariants/broken"
 #: Stats key with the path of the summary file written.
 SUMMARY_PATH = "kliping/monitor/summary_path"
 
+#: Skip reasons always listed (zero when none), so runs compare line by line.
+SKIP_REASONS = ("robots", "already_seen", "not_article", "too_large", "not_html")
 #: Scrapy's own counters that are skips under kliping's names.
 _SCRAPY_SKIPS = {"robotstxt/forbidden": "robots"}
 
@@ -48,9 +50,9 @@ def build_summary(
     per_outlet: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
     """The summary of a finished run; ``invariants`` maps each check to True, False or None (not checked)."""
-    skipped = _prefixed(stats, "kliping/skipped/")
+    skipped = {reason: 0 for reason in SKIP_REASONS} | _prefixed(stats, "kliping/skipped/")
     for key, reason in _SCRAPY_SKIPS.items():
-        if key in stats and reason not in skipped:
+        if key in stats and not skipped.get(reason):
             skipped[reason] = _int(stats, key)
     fetched = _int(stats, DOWNLOADED)
     archived = _int(stats, "kliping/warc/responses")
@@ -117,17 +119,22 @@ def render_table(summary: Mapping[str, Any]) -> str:
         ("articles extracted", str(summary["articles"]["extracted"])),
         ("articles written", str(summary["articles"]["written"])),
     ]
-    rows += [(f"skipped: {reason}", str(n)) for reason, n in summary["skipped"].items()]
+    rows += [(f"skipped: {reason}", str(n)) for reason, n in summary["skipped"].items() if n]
     rows += [(f"error: {kind}", str(n)) for kind, n in summary["errors"].items()]
     if summary["bad_input"]["url_lines"]:
         rows.append(("bad URL lines", str(summary["bad_input"]["url_lines"])))
     for name, counts in summary["per_outlet"].items():
-        rows.append((f"outlet {name}", f"{counts.get('pages', 0)} pages, {counts.get('articles', 0)} articles"))
+        rows.append(
+            (f"outlet {name}", f"{counts.get('pages', 0)} pages, {counts.get('articles', 0)} articles")
+        )
     for name, held in summary["invariants"].items():
         rows.append((f"check {name}", {True: "ok", False: "FAILED", None: "not checked"}[held]))
     width = max(len(label) for label, _ in rows)
     lines = ["kliping run summary", "-" * (width + 14)]
-    lines += [f"{label:<{width}}  {value:>10}" for label, value in rows]
+    lines += [
+        f"{label:<{width}}  {value:>10}" if len(value) <= 10 else f"{label:<{width}}  {value}"
+        for label, value in rows
+    ]
     return "\n".join(lines)
 
 

@@ -28,4 +28,4 @@ def load(name: str) -> ModuleType:
 
 
 def runner(name: str) -> Callable[[argparse.Namespace], int]:
-    return load(name).run  # type: ignore[no-any-return]
+    return load(name).run

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cli.common import crawl_options
 from cli.commands.plugin import call
+from cli.common import crawl_options
 
 HELP = "check that the output store and state are reachable and writable"
 DESCRIPTION = (

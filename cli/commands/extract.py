@@ -23,9 +23,7 @@ PARENTS = ()
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("warcs", nargs="+", metavar="WARC", help="WARC files, globs or s3:// URIs")
-    parser.add_argument(
-        "--output", "-o", required=True, metavar="OUT.jsonl", help="JSON lines file to write"
-    )
+    parser.add_argument("--output", "-o", required=True, metavar="OUT.jsonl", help="JSON lines file to write")
     parser.add_argument(
         "--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)"
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cli.common import crawl_options
 from cli.commands.plugin import call
+from cli.common import crawl_options
 
 HELP = "upload finished local files to the output store (s3://...)"
 DESCRIPTION = (
