@@ -72,10 +72,15 @@ def overrides(args: argparse.Namespace, *, output_setting: bool = True) -> dict[
 
 def settings_for(args: argparse.Namespace, *, output_setting: bool = True) -> Settings:
     """The project settings with the command line's overrides, validated (bad values are BadInput)."""
-    from cli.runner import project_settings
-    from cli.settingcheck import SettingError, validate_settings
+    from cli.settingcheck import SettingError, check_overrides, validate_settings
 
     values = overrides(args, output_setting=output_setting)
+    try:
+        check_overrides(values)
+    except SettingError as exc:
+        raise BadInput(str(exc)) from exc
+    from cli.runner import project_settings
+
     settings = project_settings(values)
     try:
         validate_settings(settings, overridden=values)

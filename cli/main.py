@@ -45,29 +45,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bad_input_errors() -> tuple[type[Exception], ...]:
-    from settings.outlets import OutletConfigError
-    from spiders.params import ParamsError
-    from spiders.urllist import UrlListError
+#: Exceptions that mean bad input, as (module, class): looked up only if the module is loaded,
+#: so the error path never imports Scrapy.
+BAD_INPUT_ERRORS = (
+    ("spiders.urllist", "UrlListError"),
+    ("spiders.params", "ParamsError"),
+    ("settings.outlets", "OutletConfigError"),
+)
 
-    return (BadInput, UrlListError, ParamsError, OutletConfigError)
+
+def is_bad_input(exc: BaseException) -> bool:
+    if isinstance(exc, BadInput):
+        return True
+    for module_name, class_name in BAD_INPUT_ERRORS:
+        cls = getattr(sys.modules.get(module_name), class_name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return True
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    bad_input = _bad_input_errors()
     try:
         return int(load(args.command).run(args))
-    except bad_input as exc:
-        if args.debug:
-            raise
-        print(f"kliping {args.command}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:
         if args.debug:
             raise
+        if is_bad_input(exc):
+            print(f"kliping {args.command}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         logging.getLogger("kliping").debug("internal error", exc_info=True)
         print(
             f"kliping {args.command}: internal error: {type(exc).__name__}: {exc}"

@@ -11,9 +11,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from scrapy.settings import BaseSettings
-from scrapy.settings import default_settings as scrapy_defaults
-
 import settings.defaults as kliping_defaults
 
 _BOOL_WORDS = {"0", "1", "true", "false"}
@@ -61,7 +58,7 @@ def _problem(value: Any, default: Any) -> str | None:
             return None
         return "is not a list (use comma-separated values or a JSON list)"
     if isinstance(default, dict):
-        if isinstance(value, dict | BaseSettings):
+        if isinstance(value, Mapping):
             return None
         if isinstance(value, str):
             return None if _json_is(value, dict) else "is not a JSON object"
@@ -76,12 +73,26 @@ def _json_is(text: str, kind: type) -> bool:
         return False
 
 
-def validate_settings(settings: BaseSettings, overridden: Mapping[str, Any] = ()) -> None:  # type: ignore[assignment]
-    """Raise :class:`SettingError` for an unknown ``KLIPING_*`` name or a value of the wrong type."""
+def check_overrides(overridden: Mapping[str, Any]) -> None:
+    """The cheap first pass, before Scrapy is imported: ``KLIPING_*`` overrides by name and type."""
     documented = kliping_defaults_map()
-    for name in sorted(dict(overridden)):
-        if name.startswith("KLIPING_") and name not in documented:
-            raise SettingError(f"unknown setting {name} (see docs/settings.md)")
+    for name, value in sorted(dict(overridden).items()):
+        if name.startswith("KLIPING_"):
+            if name not in documented:
+                raise SettingError(f"unknown setting {name} (see docs/settings.md)")
+            _check(name, value, documented[name])
+
+
+def validate_settings(settings: Any, overridden: Mapping[str, Any] = ()) -> None:  # type: ignore[assignment]
+    """Raise :class:`SettingError` for an unknown ``KLIPING_*`` name or a value of the wrong type.
+
+    ``settings`` is the project's Scrapy settings with the overrides applied; Scrapy settings
+    named in ``overridden`` are checked against Scrapy's own defaults.
+    """
+    from scrapy.settings import default_settings as scrapy_defaults
+
+    documented = kliping_defaults_map()
+    check_overrides(overridden)
     for name in sorted(settings.attributes):
         if name.startswith("KLIPING_"):
             if name not in documented:

@@ -58,21 +58,37 @@ def fetch_s3(uri: str, dest: Path, endpoint_url: str | None = None) -> list[Path
         raise BadInput(f"{uri}: cannot reach S3 ({exc})") from exc
 
 
+def check_local(patterns: list[str]) -> list[Path]:
+    """The local WARCs the arguments name (``s3://`` ones skipped); BadInput for a missing one."""
+    paths: list[Path] = []
+    for pattern in patterns:
+        if not pattern.startswith("s3://"):
+            paths += _local(pattern)
+    return paths
+
+
 def resolve_warcs(patterns: list[str], tmpdir: Path, endpoint_url: str | None = None) -> list[Path]:
     """Every WARC the arguments name, in the order given (a glob's matches sorted)."""
     paths: list[Path] = []
     for pattern in patterns:
         if pattern.startswith("s3://"):
             paths += fetch_s3(pattern, tmpdir / f"s3-{len(paths):05d}", endpoint_url)
-            continue
-        matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
-        if not matches:
-            raise BadInput(f"{pattern}: no file matches")
-        for match in matches:
-            path = Path(match)
-            if path.is_dir():
-                raise BadInput(f"{match}: is a directory (give WARC files or a glob)")
-            if not path.is_file():
-                raise BadInput(f"{match}: no such file")
-            paths.append(path)
+        else:
+            paths += _local(pattern)
     return paths
+
+
+def _local(pattern: str) -> list[Path]:
+    matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+    if not matches:
+        raise BadInput(f"{pattern}: no file matches")
+    paths: list[Path] = []
+    for match in matches:
+        path = Path(match)
+        if path.is_dir():
+            raise BadInput(f"{match}: is a directory (give WARC files or a glob)")
+        if not path.is_file():
+            raise BadInput(f"{match}: no such file")
+        paths.append(path)
+    return paths
+

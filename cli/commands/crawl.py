@@ -27,11 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
     from cli.runner import run_spider
     from settings.outlets import load_outlets
     from spiders.params import OutletSpiderParams, parse_params
 
-    settings = settings_for(args)
     spider_args: dict[str, Any] = {"outlet": ",".join(args.outlets)}
     if args.since:
         spider_args["since"] = args.since

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cli.common import EXIT_OK, settings_for
+from cli.common import EXIT_OK, BadInput, settings_for
 
 HELP = "re-extract articles from WARC files"
 DESCRIPTION = (
@@ -36,17 +36,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cli.sources import check_local
+
+    if args.workers < 0:
+        raise BadInput(f"--workers {args.workers}: must be 0 (one per core) or more")
+    check_local(args.warcs)  # a missing file is reported before the slow imports
+    settings = settings_for(args, output_setting=False)
     from cli.reextract import Job, choose_reader, extract_records, iter_jobs
     from cli.sources import resolve_warcs
     from extract import ExtractOptions
     from monitor.progress import ByteProgress, bar_wanted
     from settings.outlets import load_outlets
 
-    settings = settings_for(args, output_setting=False)
-    if args.workers < 0:
-        from cli.common import BadInput
-
-        raise BadInput(f"--workers {args.workers}: must be 0 (one per core) or more")
     options = ExtractOptions.from_settings(settings.copy_to_dict())
     outlets = load_outlets(settings.getlist("KLIPING_OUTLETS_DIRS"))
     reader = choose_reader(args.reader)
