@@ -91,4 +91,3 @@ def _local(pattern: str) -> list[Path]:
             raise BadInput(f"{match}: no such file")
         paths.append(path)
     return paths
-

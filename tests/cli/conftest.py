@@ -13,7 +13,9 @@ from tests.conftest import Kliping, Result
 
 
 @pytest.fixture(scope="session")
-def scraped_run(tmp_path_factory: pytest.TempPathFactory, site_web: ReplayWeb) -> Iterator[tuple[Path, Result]]:
+def scraped_run(
+    tmp_path_factory: pytest.TempPathFactory, site_web: ReplayWeb
+) -> Iterator[tuple[Path, Result]]:
     """The fixture site's articles scraped once (plus one bad line), with progress lines on."""
     cwd = tmp_path_factory.mktemp("scraped")
     (cwd / "links.txt").write_text("\n".join(article_urls()) + "\nftp://files.example/x\n", encoding="utf-8")

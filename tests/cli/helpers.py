@@ -14,7 +14,9 @@ from tests.conftest import FIXTURE_SITE
 
 HTML = (
     "<html><head><title>Banjir di Kota Contoh</title></head><body><article>"
-    + "".join(f"<p>Paragraf {i}: warga kota contoh membersihkan rumah setelah banjir surut.</p>" for i in range(8))
+    + "".join(
+        f"<p>Paragraf {i}: warga kota contoh membersihkan rumah setelah banjir surut.</p>" for i in range(8)
+    )
     + "</article></body></html>"
 ).encode()
 
@@ -38,7 +40,10 @@ ENCODINGS: dict[str, tuple[list[tuple[str, str]], bytes]] = {
     "gzip": ([("Content-Encoding", "gzip")], gzip.compress(HTML)),
     "deflate": ([("Content-Encoding", "deflate")], zlib.compress(HTML)),
     "chunked": ([("Transfer-Encoding", "chunked")], chunked(HTML)),
-    "chunked-gzip": ([("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")], chunked(gzip.compress(HTML))),
+    "chunked-gzip": (
+        [("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")],
+        chunked(gzip.compress(HTML)),
+    ),
 }
 
 
@@ -56,6 +61,9 @@ def write_foreign_warc(
                 status, [("Content-Type", "text/html; charset=utf-8"), *headers], protocol="HTTP/1.1"
             )
             record = writer.create_warc_record(
-                f"https://berita.example.id/2024/01/02/{name}", "response", payload=io.BytesIO(body), http_headers=http
+                f"https://berita.example.id/2024/01/02/{name}",
+                "response",
+                payload=io.BytesIO(body),
+                http_headers=http,
             )
             writer.write_record(record)

@@ -12,12 +12,18 @@ from tests.conftest import Kliping
     [
         ("CONCURRENT_REQUESTS=abc", "kliping crawl: setting CONCURRENT_REQUESTS: 'abc' is not an integer"),
         ("KLIPING_NO_SUCH=1", "kliping crawl: unknown setting KLIPING_NO_SUCH (see docs/settings.md)"),
-        ("KLIPING_WARC_MAX_SIZE=big", "kliping crawl: setting KLIPING_WARC_MAX_SIZE: 'big' is not an integer"),
+        (
+            "KLIPING_WARC_MAX_SIZE=big",
+            "kliping crawl: setting KLIPING_WARC_MAX_SIZE: 'big' is not an integer",
+        ),
         (
             "KLIPING_WARC_ENABLED=maybe",
             "kliping crawl: setting KLIPING_WARC_ENABLED: 'maybe' is not a boolean (use 1/0 or true/false)",
         ),
-        ("KLIPING_PROGRESS_INTERVAL=soon", "kliping crawl: setting KLIPING_PROGRESS_INTERVAL: 'soon' is not a number"),
+        (
+            "KLIPING_PROGRESS_INTERVAL=soon",
+            "kliping crawl: setting KLIPING_PROGRESS_INTERVAL: 'soon' is not a number",
+        ),
         ("KLIPING_STATE_STORES=[1", "kliping crawl: setting KLIPING_STATE_STORES: '[1' is not a JSON object"),
     ],
 )

@@ -46,8 +46,12 @@ def test_outlets_lists_name_hosts_and_discovery(kliping: Kliping) -> None:
 def test_outlets_check_names_every_invalid_file(kliping: Kliping) -> None:
     bad = kliping.cwd / "outlets"
     bad.mkdir()
-    (bad / "rusak.toml").write_text('name = "rusak"\nhosts = ["rusak.id"]\narticle_pattern = "("\n', encoding="utf-8")
-    (bad / "lain.toml").write_text('name = "beda"\nhosts = ["lain.id"]\narticle_pattern = "/b/"\n', encoding="utf-8")
+    (bad / "rusak.toml").write_text(
+        'name = "rusak"\nhosts = ["rusak.id"]\narticle_pattern = "("\n', encoding="utf-8"
+    )
+    (bad / "lain.toml").write_text(
+        'name = "beda"\nhosts = ["lain.id"]\narticle_pattern = "/b/"\n', encoding="utf-8"
+    )
     result = kliping("outlets", "--check", "-s", "KLIPING_OUTLETS_DIRS=outlets")
     assert result.code == 2
     lines = result.stderr.splitlines()

@@ -28,7 +28,10 @@ def test_brotli_bodies_are_decoded(tmp_path: Path) -> None:
     # warcio's own brotli decoding is broken with current brotli releases; FastWARC's path works.
     path = tmp_path / "br.warc.gz"
     write_foreign_warc(
-        path, compress=True, version="WARC/1.1", encodings={"br": ([("Content-Encoding", "br")], brotli.compress(HTML))}
+        path,
+        compress=True,
+        version="WARC/1.1",
+        encodings={"br": ([("Content-Encoding", "br")], brotli.compress(HTML))},
     )
     bodies = [r.body for r in fastreader.iter_responses(path) if r.status == 200]
     assert bodies == [HTML]

@@ -81,7 +81,9 @@ def test_a_broken_invariant_is_loud_and_fails_the_run(kliping: Kliping, site_web
         f"ITEM_PIPELINES={pipelines}",
     )
     assert result.code == 3, result.stderr
-    assert "invariant articles_written FAILED: 1 articles extracted but 0 text records written" in result.stderr
+    assert (
+        "invariant articles_written FAILED: 1 articles extracted but 0 text records written" in result.stderr
+    )
     assert "ERROR" in result.stderr
     assert "kliping: run invariants broken: articles_written" in result.stderr
     summary = summary_of(kliping.cwd)
