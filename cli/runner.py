@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
+
+#: Logger whose INFO lines are shown even when Scrapy's own INFO log is hidden.
+PROGRESS_LOGGER = "kliping.progress"
 
 
 def project_settings(overrides: Mapping[str, Any] = ()) -> Settings:  # type: ignore[assignment]
@@ -19,9 +23,24 @@ def project_settings(overrides: Mapping[str, Any] = ()) -> Settings:  # type: ig
     return settings
 
 
-def run_spider(name: str, settings: Settings, **spider_args: Any) -> dict[str, Any]:
-    """Crawl with spider ``name`` until it finishes; returns the crawl's stats."""
+def show_progress_on_stderr() -> None:
+    """Give the progress logger its own stderr handler, so it shows when LOG_LEVEL hides INFO."""
+    progress = logging.getLogger(PROGRESS_LOGGER)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.setLevel(logging.INFO)
+    progress.addHandler(handler)
+    progress.propagate = False
+
+
+def run_spider(name: str, settings: Settings, *, quiet: bool = False, **spider_args: Any) -> dict[str, Any]:
+    """Crawl with spider ``name`` until it finishes; returns the crawl's stats.
+
+    ``quiet`` keeps Scrapy's INFO lines off stderr while kliping's progress lines still show.
+    """
     process = CrawlerProcess(settings)
+    if quiet:
+        show_progress_on_stderr()
     crawler = process.create_crawler(name)
     process.crawl(crawler, **spider_args)
     process.start()

@@ -36,6 +36,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "fetch.quietlog.QuietNetworkErrors": 0,
     "archive.extension.WarcArchiver": 100,
+    # Progress lines, the run summary and its invariants (reads every other component's stats).
+    "monitor.extension.RunMonitor": 900,
 }
 
 ITEM_PIPELINES = {

@@ -107,3 +107,22 @@ KLIPING_EXTRACT_MAX_FILE_SIZE = 20_000_000
 
 #: Time zone assumed when neither the page nor the outlet names one.
 KLIPING_EXTRACT_DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+# --- monitoring ---------------------------------------------------------------------------------
+
+#: Seconds between progress lines (pages, articles, rate, per outlet) in the log; 0 switches them off.
+#: ``kliping extract`` uses it too, for its progress over the WARC bytes.
+KLIPING_PROGRESS_INTERVAL = 30.0
+
+#: Progress bar on stderr: ``auto`` (only when stderr is a terminal), ``on`` or ``off``.
+KLIPING_PROGRESS_BAR = "auto"
+
+#: At the end of every run, print the summary table on stderr and write
+#: ``<output>/runs/<run id>/summary.json``; the run's invariants are checked either way.
+KLIPING_RUN_SUMMARY = True
+
+# --- s3 input (kliping extract) -----------------------------------------------------------------
+
+#: Endpoint of the S3 service ``s3://`` URIs refer to (e.g. a MinIO or moto URL); empty: AWS, or
+#: boto3's own ``AWS_ENDPOINT_URL``. Credentials come from boto3's usual chain (environment, profile).
+KLIPING_S3_ENDPOINT_URL = ""

@@ -1,0 +1,49 @@
+"""``kliping crawl``: crawl configured outlets for new articles."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from cli.common import EXIT_FAILURES, EXIT_OK, BadInput, crawl_options, quiet, settings_for
+from cli.outcome import exit_code
+
+HELP = "crawl outlets for new articles"
+DESCRIPTION = (
+    "Crawl the named outlets (all configured outlets when none is named) for new articles: "
+    "discover them from robots.txt sitemaps, news sitemaps, feeds and index pages, archive every "
+    "response in WARC and write one text record per article. List outlets with `kliping outlets`."
+)
+PARENTS = (crawl_options,)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("outlets", nargs="*", metavar="OUTLET", help="outlet names (default: all)")
+    parser.add_argument(
+        "--since", metavar="YYYY-MM-DD", help="skip articles listed as published before this date"
+    )
+    parser.add_argument("--max-articles", metavar="N", help="fetch at most N articles per outlet")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    from cli.runner import run_spider
+    from settings.outlets import load_outlets
+    from spiders.params import OutletSpiderParams, parse_params
+
+    spider_args: dict[str, Any] = {"outlet": ",".join(args.outlets)}
+    if args.since:
+        spider_args["since"] = args.since
+    if args.max_articles:
+        spider_args["max_articles"] = args.max_articles
+    parse_params(OutletSpiderParams, spider_args)
+    known = load_outlets(settings.getlist("KLIPING_OUTLETS_DIRS"))
+    for name in args.outlets:
+        if name not in known:
+            raise BadInput(f"unknown outlet {name!r} (known: {', '.join(sorted(known))})")
+    stats = run_spider("outlet", settings, quiet=quiet(args), **spider_args)
+    unreachable = stats.get("kliping/unreachable_outlets") or []
+    for line in unreachable:
+        print(line, file=sys.stderr)
+    return exit_code(stats, EXIT_FAILURES if unreachable else EXIT_OK, errors_fail=False)

@@ -1,0 +1,85 @@
+"""``kliping extract``: re-extract article records from WARC files, with no network."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from cli.common import EXIT_OK, BadInput, settings_for
+
+HELP = "re-extract articles from WARC files"
+DESCRIPTION = (
+    "Re-extract article records from WARC files (any standard WARC; kliping's own give the records "
+    "the crawl gave) with no network, on every core. WARC may be a path, a glob (quote it) or "
+    "s3://bucket/key-or-prefix (endpoint: KLIPING_S3_ENDPOINT_URL). Progress over the WARC bytes "
+    "is a bar on a terminal, else a line every KLIPING_PROGRESS_INTERVAL seconds."
+)
+PARENTS = ()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("warcs", nargs="+", metavar="WARC", help="WARC files, globs or s3:// URIs")
+    parser.add_argument("--output", "-o", required=True, metavar="OUT.jsonl", help="JSON lines file to write")
+    parser.add_argument(
+        "--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)"
+    )
+    parser.add_argument(
+        "--reader",
+        choices=("fastwarc", "warcio"),
+        default="fastwarc",
+        help="WARC reader (default fastwarc, ~3x faster; warcio is the reference)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from cli.sources import check_local
+
+    if args.workers < 0:
+        raise BadInput(f"--workers {args.workers}: must be 0 (one per core) or more")
+    check_local(args.warcs)  # a missing file is reported before the slow imports
+    settings = settings_for(args, output_setting=False)
+    from cli.reextract import Job, choose_reader, extract_records, iter_jobs
+    from cli.sources import resolve_warcs
+    from extract import ExtractOptions
+    from monitor.progress import ByteProgress, bar_wanted
+    from settings.outlets import load_outlets
+
+    options = ExtractOptions.from_settings(settings.copy_to_dict())
+    outlets = load_outlets(settings.getlist("KLIPING_OUTLETS_DIRS"))
+    reader = choose_reader(args.reader)
+    with tempfile.TemporaryDirectory(prefix="kliping-extract-") as tmp:
+        paths = resolve_warcs(args.warcs, Path(tmp), settings.get("KLIPING_S3_ENDPOINT_URL") or None)
+        total = sum(p.stat().st_size for p in paths)
+        progress = ByteProgress(
+            total,
+            label="extract ",
+            interval=settings.getfloat("KLIPING_PROGRESS_INTERVAL"),
+            bar=bar_wanted(str(settings.get("KLIPING_PROGRESS_BAR") or "auto"), sys.stderr),
+        )
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp_out = out.with_name(out.name + ".part")
+        written = [0]
+
+        def on_done(job: Job) -> None:
+            progress.update(job.position, written[0])
+
+        workers = args.workers or os.cpu_count() or 1
+        with open(tmp_out, "w", encoding="utf-8") as stream:
+            jobs = iter_jobs(paths, outlets, reader)
+            for record in extract_records(jobs, options, workers, on_done):
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written[0] += 1
+        tmp_out.replace(out)
+        count = written[0]
+        progress.update(total, count)
+        progress.close()
+    print(
+        f"{count} articles from {len(paths)} WARC file(s), {workers} worker(s), {args.reader} -> {out}",
+        file=sys.stderr,
+    )
+    return EXIT_OK

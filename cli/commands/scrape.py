@@ -1,0 +1,36 @@
+"""``kliping scrape FILE``: fetch a researcher's list of URLs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cli.common import EXIT_BAD_INPUT, EXIT_OK, crawl_options, quiet, settings_for
+from cli.outcome import exit_code
+
+HELP = "fetch a file of URLs"
+DESCRIPTION = (
+    "Fetch every URL of FILE (one per line; blank lines and # comments allowed) into WARC and "
+    "text records. Each bad line is reported as FILE:LINE: reason (malformed, unsupported scheme, "
+    "duplicate) and the good lines are still fetched; the exit code is then 2."
+)
+PARENTS = (crawl_options,)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="the URL list")
+
+
+def run(args: argparse.Namespace) -> int:
+    from cli.runner import run_spider
+    from spiders.urllist import read_url_list
+
+    good, bad = read_url_list(args.file)
+    settings = settings_for(args)
+    for line in bad:
+        print(line, file=sys.stderr)
+    if not good:
+        print(f"{args.file}: no fetchable URL", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    stats = run_spider("urls", settings, quiet=quiet(args), file=args.file, report_bad_lines="0")
+    return exit_code(stats, EXIT_BAD_INPUT if bad else EXIT_OK)

@@ -1,0 +1,94 @@
+"""What every ``kliping`` command shares: exit codes, the bad-input error, common options, settings."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+#: Exit codes (documented in docs/operating.md).
+EXIT_OK = 0
+EXIT_FAILURES = 1  # the run had failures: an outlet unreachable, URLs not fetched, extraction errors
+EXIT_BAD_INPUT = 2  # bad URL lines, a missing file, an unknown outlet, a bad setting or outlet config
+EXIT_INVARIANT = 3  # the run's books do not balance: responses or articles lost between stages
+EXIT_UNAVAILABLE = 4  # the command is not part of this build
+EXIT_INTERNAL = 70  # a bug: an unexpected exception (run with --debug for the traceback)
+EXIT_INTERRUPTED = 130
+
+
+class BadInput(Exception):
+    """Input the command cannot use; the message is the one line shown to the user."""
+
+
+def _setting_pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def common_options() -> argparse.ArgumentParser:
+    """``-s``, ``--debug`` and ``-v``, taken by every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        type=_setting_pair,
+        default=[],
+        metavar="NAME=VALUE",
+        help="override any Scrapy or KLIPING_* setting (repeatable); see docs/settings.md",
+    )
+    common.add_argument("--debug", action="store_true", help="show tracebacks and Scrapy's debug log")
+    common.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's INFO log")
+    return common
+
+
+def crawl_options() -> argparse.ArgumentParser:
+    """``--output`` and ``--proxy``, taken by the commands that fetch."""
+    crawling = argparse.ArgumentParser(add_help=False)
+    crawling.add_argument(
+        "--output", metavar="DIR|URI", help="output root (default: data, or KLIPING_OUTPUT)"
+    )
+    crawling.add_argument("--proxy", metavar="URL", help="send every request through this forward proxy")
+    return crawling
+
+
+def overrides(args: argparse.Namespace, *, output_setting: bool = True) -> dict[str, Any]:
+    """Settings the command line sets: ``-s`` pairs, ``--output``, ``--proxy`` and the log level."""
+    values: dict[str, Any] = dict(args.settings)
+    if output_setting and getattr(args, "output", None):
+        values["KLIPING_OUTPUT"] = args.output
+    if getattr(args, "proxy", None):
+        values["KLIPING_PROXY"] = args.proxy
+    # Quiet by default: Scrapy's INFO chatter stays off stderr; cli.runner still shows progress.
+    level = "DEBUG" if args.debug else "INFO" if args.verbose else "WARNING"
+    values.setdefault("LOG_LEVEL", level)
+    return values
+
+
+def settings_for(args: argparse.Namespace, *, output_setting: bool = True) -> Settings:
+    """The project settings with the command line's overrides, validated (bad values are BadInput)."""
+    from cli.settingcheck import SettingError, check_overrides, validate_settings
+
+    values = overrides(args, output_setting=output_setting)
+    try:
+        check_overrides(values)
+    except SettingError as exc:
+        raise BadInput(str(exc)) from exc
+    from cli.runner import project_settings
+
+    settings = project_settings(values)
+    try:
+        validate_settings(settings, overridden=values)
+    except SettingError as exc:
+        raise BadInput(str(exc)) from exc
+    return settings
+
+
+def quiet(args: argparse.Namespace) -> bool:
+    """Whether Scrapy's own INFO lines are hidden (the default; ``-v`` and ``--debug`` show them)."""
+    return not (args.verbose or args.debug)

@@ -1,0 +1,26 @@
+"""A crawl's exit code from its stats: broken invariants trump everything else."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from cli.common import EXIT_FAILURES, EXIT_INVARIANT
+from monitor.summary import BROKEN
+
+
+def error_count(stats: Mapping[str, Any]) -> int:
+    return sum(v for k, v in stats.items() if k.startswith("kliping/errors/") and isinstance(v, int))
+
+
+def exit_code(stats: Mapping[str, Any], code: int, *, errors_fail: bool = True) -> int:
+    """``code``, raised to EXIT_FAILURES on errors (if ``errors_fail``) and to EXIT_INVARIANT when
+    the books do not balance."""
+    broken = stats.get(BROKEN) or []
+    if broken:
+        print(f"kliping: run invariants broken: {', '.join(broken)} (see the summary)", file=sys.stderr)
+        return EXIT_INVARIANT
+    if code == 0 and errors_fail and error_count(stats):
+        return EXIT_FAILURES
+    return code

@@ -1,0 +1,1 @@
+"""Watching a run: progress while it goes, a summary that reconciles when it ends."""

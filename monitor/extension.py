@@ -1,0 +1,201 @@
+"""Scrapy extension that watches a run: progress while it goes, a reconciled summary when it ends.
+
+Progress: every ``KLIPING_PROGRESS_INTERVAL`` seconds one log line (pages, articles, rates, per
+outlet) on the ``kliping.progress`` logger, and a status line redrawn in place when stderr is a
+terminal. At the end (``engine_stopped``, after every component has closed and put its numbers
+in the stats) it checks the run's invariants, prints the summary table on stderr and writes
+``<output>/runs/<run id>/summary.json``. A broken invariant is an ERROR and is listed in the stats
+under ``kliping/invariants/broken`` so ``kliping`` exits non-zero.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.internet import task
+
+from monitor.progress import StatusLine, bar_wanted
+from monitor.summary import (
+    BROKEN,
+    DOWNLOADED,
+    SUMMARY_PATH,
+    broken_invariants,
+    build_summary,
+    render_table,
+    write_summary,
+)
+from settings.outlets import Outlet, OutletConfigError, load_outlets, outlet_for_url
+from settings.runinfo import local_dir, run_id
+
+logger = logging.getLogger("kliping.progress")
+summary_logger = logging.getLogger("kliping.summary")
+
+
+class RunMonitor:
+    """Counts pages and articles per outlet, reports progress, and closes the run with its summary."""
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        *,
+        interval: float,
+        bar: bool,
+        summary: bool,
+        runs_dir: Path,
+        run: str,
+        outlets: dict[str, Outlet],
+        archiving: bool,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.summary_enabled = summary
+        self.runs_dir = runs_dir
+        self.run_id = run
+        self.outlets = outlets
+        self.archiving = archiving
+        self.stream = stream or sys.stderr
+        self.pages: Counter[str] = Counter()
+        self.articles: Counter[str] = Counter()
+        self.started = time.monotonic()
+        self.spider_name = ""
+        self._tasks: list[task.LoopingCall] = []
+        self._status = StatusLine(self.stream) if bar else None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunMonitor:
+        settings = crawler.settings
+        try:
+            outlets = load_outlets(settings.getlist("KLIPING_OUTLETS_DIRS"))
+        except OutletConfigError:
+            outlets = {}  # the spider reports the bad config; the monitor falls back to host names
+        return cls(
+            crawler,
+            interval=settings.getfloat("KLIPING_PROGRESS_INTERVAL"),
+            bar=bar_wanted(str(settings.get("KLIPING_PROGRESS_BAR") or "auto"), sys.stderr),
+            summary=settings.getbool("KLIPING_RUN_SUMMARY"),
+            runs_dir=Path(local_dir(settings, "runs")),
+            run=run_id(settings),
+            outlets=outlets,
+            archiving=settings.getbool("KLIPING_WARC_ENABLED"),
+        )
+
+    # --- counting ------------------------------------------------------------------------------
+
+    def _outlet(self, url: str) -> str:
+        outlet = outlet_for_url(url, self.outlets) if self.outlets else None
+        return outlet.name if outlet else (urlsplit(url).hostname or "?")
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(DOWNLOADED)
+        self.pages[self._outlet(response.url)] += 1
+
+    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+        name = item.get("outlet") if isinstance(item, dict) else None
+        url = item.get("url") if isinstance(item, dict) else None
+        self.articles[str(name or (self._outlet(str(url)) if url else "?"))] += 1
+
+    # --- progress ------------------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.spider_name = spider.name
+        self.started = time.monotonic()
+        if self.interval > 0:
+            self._start(self.log_progress, self.interval)
+        if self._status is not None:
+            self._start(self.draw_status, 1.0)
+
+    def _start(self, func: Any, every: float) -> None:
+        loop = task.LoopingCall(func)
+        loop.start(every, now=True)
+        self._tasks.append(loop)
+
+    def progress_text(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        pages, articles = sum(self.pages.values()), sum(self.articles.values())
+        text = (
+            f"{pages} pages ({pages / elapsed * 60:.1f}/min), "
+            f"{articles} articles ({articles / elapsed * 60:.1f}/min)"
+        )
+        outlets = sorted(set(self.pages) | set(self.articles))
+        if outlets:
+            text += "; " + ", ".join(f"{o} {self.pages[o]}/{self.articles[o]}" for o in outlets[:8])
+            if len(outlets) > 8:
+                text += f", +{len(outlets) - 8} more"
+        return text
+
+    def log_progress(self) -> None:
+        logger.info("progress: %s", self.progress_text())
+
+    def draw_status(self) -> None:
+        if self._status is not None:
+            self._status.draw(self.progress_text())
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        for loop in self._tasks:
+            if loop.running:
+                loop.stop()
+        self._tasks.clear()
+        if self._status is not None:
+            self.draw_status()
+            self._status.finish()
+        if self.interval > 0:
+            self.log_progress()
+
+    # --- summary -------------------------------------------------------------------------------
+
+    def engine_stopped(self) -> None:
+        stats = self.crawler.stats
+        if stats is None:
+            return
+        per_outlet = {
+            name: {"pages": self.pages[name], "articles": self.articles[name]}
+            for name in set(self.pages) | set(self.articles)
+        }
+        summary = build_summary(
+            stats.get_stats(),
+            run_id=self.run_id,
+            spider=self.spider_name,
+            archiving=self.archiving,
+            per_outlet=per_outlet,
+        )
+        broken = broken_invariants(summary)
+        stats.set_value(BROKEN, broken)
+        for name in broken:
+            summary_logger.error("invariant %s FAILED: %s", name, _explain(name, summary))
+        if not self.summary_enabled:
+            return
+        path = write_summary(summary, self.runs_dir / (self.run_id or "unnamed"))
+        stats.set_value(SUMMARY_PATH, str(path))
+        self.stream.write(render_table(summary) + f"\nsummary: {path}\n")
+        self.stream.flush()
+
+
+def _explain(name: str, summary: Mapping[str, Any]) -> str:
+    if name == "responses_archived":
+        return (
+            f"{summary['responses']['fetched']} responses fetched but "
+            f"{summary['warc']['response_records']} response records archived"
+        )
+    if name == "articles_written":
+        return (
+            f"{summary['articles']['extracted']} articles extracted but "
+            f"{summary['articles']['written']} text records written"
+        )
+    return "check failed"

@@ -1,0 +1,148 @@
+"""The run summary: built from a crawl's stats, checked for its invariants, shown as a table.
+
+Pure functions over the stats dict, so the crawl, the CLI and the tests read the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+#: Stats key under which the monitor counts every response the downloader handed over.
+DOWNLOADED = "kliping/monitor/responses_downloaded"
+#: Stats key listing the names of broken invariants (empty list: all held).
+BROKEN = "kliping/invariants/broken"
+#: Stats key with the path of the summary file written.
+SUMMARY_PATH = "kliping/monitor/summary_path"
+
+#: Skip reasons always listed (zero when none), so runs compare line by line.
+SKIP_REASONS = ("robots", "already_seen", "not_article", "too_large", "not_html")
+#: Scrapy's own counters that are skips under kliping's names.
+_SCRAPY_SKIPS = {"robotstxt/forbidden": "robots"}
+
+
+def _int(stats: Mapping[str, Any], key: str) -> int:
+    value = stats.get(key, 0)
+    return value if isinstance(value, int) else 0
+
+
+def _prefixed(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    return {
+        key[len(prefix) :]: value
+        for key, value in sorted(stats.items())
+        if key.startswith(prefix) and isinstance(value, int)
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else None
+
+
+def build_summary(
+    stats: Mapping[str, Any],
+    *,
+    run_id: str = "",
+    spider: str = "",
+    archiving: bool = True,
+    per_outlet: Mapping[str, Mapping[str, int]] | None = None,
+) -> dict[str, Any]:
+    """The summary of a finished run; ``invariants`` maps each check to True, False or None (not checked)."""
+    skipped = {reason: 0 for reason in SKIP_REASONS} | _prefixed(stats, "kliping/skipped/")
+    for key, reason in _SCRAPY_SKIPS.items():
+        if key in stats and not skipped.get(reason):
+            skipped[reason] = _int(stats, key)
+    fetched = _int(stats, DOWNLOADED)
+    archived = _int(stats, "kliping/warc/responses")
+    extracted = _int(stats, "kliping/articles/extracted")
+    written = _int(stats, "item_scraped_count")
+    feed_failures = _int(stats, "feedexport/failed_count")
+    invariants: dict[str, bool | None] = {
+        # Every response fetched has its response record in a WARC.
+        "responses_archived": (fetched == archived) if archiving else None,
+        # Every article extracted reached the text output, and no feed failed to store.
+        "articles_written": extracted == written and feed_failures == 0,
+    }
+    start, finish = stats.get("start_time"), stats.get("finish_time")
+    elapsed = (finish - start).total_seconds() if isinstance(start, datetime) and finish else None
+    return {
+        "run_id": run_id,
+        "spider": spider,
+        "started": _iso(start),
+        "finished": _iso(finish),
+        "elapsed_seconds": round(elapsed, 3) if elapsed is not None else None,
+        "finish_reason": stats.get("finish_reason"),
+        "requests": _int(stats, "downloader/request_count"),
+        "responses": {
+            "fetched": fetched,
+            "counted_by_scrapy": _int(stats, "downloader/response_count"),
+            "by_status": _prefixed(stats, "downloader/response_status_count/"),
+            "bytes": _int(stats, "downloader/response_bytes"),
+        },
+        "warc": {
+            "response_records": archived,
+            "records": _int(stats, "kliping/warc/records"),
+            "files": list(stats.get("kliping/warc/files") or []),
+        },
+        "articles": {"extracted": extracted, "written": written},
+        "skipped": skipped,
+        "errors": _prefixed(stats, "kliping/errors/"),
+        "bad_input": {"url_lines": _int(stats, "kliping/bad_input/url_lines")},
+        "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
+        "per_outlet": {name: dict(counts) for name, counts in sorted((per_outlet or {}).items())},
+        "invariants": invariants,
+    }
+
+
+def broken_invariants(summary: Mapping[str, Any]) -> list[str]:
+    """Names of the invariants that did not hold."""
+    return [name for name, held in summary["invariants"].items() if held is False]
+
+
+def render_table(summary: Mapping[str, Any]) -> str:
+    """The summary as an aligned two-column table for a terminal or a log."""
+    rows: list[tuple[str, str]] = [("run", f"{summary['run_id']} ({summary['spider']})")]
+    if summary["elapsed_seconds"] is not None:
+        rows.append(("elapsed", f"{summary['elapsed_seconds']:.1f} s ({summary['finish_reason']})"))
+    responses = summary["responses"]
+    rows += [
+        ("requests", str(summary["requests"])),
+        ("responses", str(responses["fetched"])),
+    ]
+    rows += [(f"  status {code}", str(n)) for code, n in responses["by_status"].items()]
+    rows += [
+        ("bytes received", f"{responses['bytes']:,}"),
+        ("WARC response records", str(summary["warc"]["response_records"])),
+        ("WARC records", str(summary["warc"]["records"])),
+        ("articles extracted", str(summary["articles"]["extracted"])),
+        ("articles written", str(summary["articles"]["written"])),
+    ]
+    rows += [(f"skipped: {reason}", str(n)) for reason, n in summary["skipped"].items() if n]
+    rows += [(f"error: {kind}", str(n)) for kind, n in summary["errors"].items()]
+    if summary["bad_input"]["url_lines"]:
+        rows.append(("bad URL lines", str(summary["bad_input"]["url_lines"])))
+    for name, counts in summary["per_outlet"].items():
+        rows.append(
+            (f"outlet {name}", f"{counts.get('pages', 0)} pages, {counts.get('articles', 0)} articles")
+        )
+    for name, held in summary["invariants"].items():
+        rows.append((f"check {name}", {True: "ok", False: "FAILED", None: "not checked"}[held]))
+    width = max(len(label) for label, _ in rows)
+    lines = ["kliping run summary", "-" * (width + 14)]
+    lines += [
+        f"{label:<{width}}  {value:>10}" if len(value) <= 10 else f"{label:<{width}}  {value}"
+        for label, value in rows
+    ]
+    return "\n".join(lines)
+
+
+def write_summary(summary: Mapping[str, Any], directory: Path) -> Path:
+    """Write ``summary.json`` into ``directory`` (atomically) and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "summary.json"
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
