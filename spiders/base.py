@@ -10,6 +10,7 @@ from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.http import HtmlResponse, Response
@@ -94,6 +95,13 @@ class KlipingSpider(Spider):
 
     def request_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
+        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+            # Not an error: robots.txt forbids it (Scrapy also counts robotstxt/forbidden) or a
+            # middleware chose to drop it.
+            robots = "robots.txt" in str(failure.value)
+            self.count("kliping/skipped/robots" if robots else "kliping/skipped/ignored")
+            logger.info("skipped %s (%s)", request.url, failure.value)
+            return
         reason = describe_failure(failure)
         kind = (
             "http_" + str(failure.value.response.status)
