@@ -119,6 +119,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             raise BadInput(f"unknown outlet {name!r} (known: {', '.join(sorted(known))})")
     stats = run_spider("outlet", settings, **spider_args)
     _print_summary(stats)
+    _print_incremental(stats)
     unreachable = stats.get("kliping/unreachable_outlets") or []
     for line in unreachable:
         print(line, file=sys.stderr)
@@ -174,6 +175,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
     tmp.replace(out)
     print(f"{count} articles from {len(paths)} WARC file(s) -> {out}", file=sys.stderr)
     return EXIT_OK
+
+
+def _print_incremental(stats: dict[str, Any]) -> None:
+    """What the outlet crawl left out, and why: the line a scheduled run's log is read for."""
+    errors = sum(v for k, v in stats.items() if k.startswith("kliping/errors/") and isinstance(v, int))
+    print(
+        f"new articles {stats.get('kliping/discovery/articles', 0)}, "
+        f"already seen {stats.get('kliping/skipped/already_seen', 0)}, "
+        f"robots.txt forbade {stats.get('kliping/skipped/robots', 0)}, "
+        f"before --since {stats.get('kliping/skipped/before_since', 0)}, "
+        f"over --max-articles {stats.get('kliping/skipped/max_articles', 0)}, "
+        f"errors {errors}",
+        file=sys.stderr,
+    )
 
 
 def _print_summary(stats: dict[str, Any]) -> None:
