@@ -127,6 +127,8 @@ class OutletSpider(KlipingSpider):
         if not self.is_recent(outlet, link):
             self.count("kliping/skipped/before_since")
             return None
+        # Another listing may link the same story: decided once per run.
+        self.taken.add(url)
         if self.seen is not None and self.seen.is_seen(url):
             self.count("kliping/skipped/already_seen")
             return None
@@ -134,7 +136,6 @@ class OutletSpider(KlipingSpider):
         if limit is not None and self.queued[outlet.name] >= limit:
             self.count("kliping/skipped/max_articles")
             return None
-        self.taken.add(url)
         self.queued[outlet.name] += 1
         self.count("kliping/discovery/articles")
         if outlet.pagination.mode == "single_page":
