@@ -61,9 +61,7 @@ class SqliteSeenStore:
         self.db.execute("COMMIT")
 
     def claim(self, url: str) -> bool:
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO claimed (url, at) VALUES (?, ?)", (url, time.time())
-        )
+        cursor = self.db.execute("INSERT OR IGNORE INTO claimed (url, at) VALUES (?, ?)", (url, time.time()))
         return cursor.rowcount == 1
 
     def count(self) -> int:

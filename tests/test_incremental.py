@@ -32,7 +32,9 @@ def page(title: str, body: str, more: str = "") -> bytes:
 
 def feed(urls: list[str]) -> bytes:
     items = "".join(f"<item><title>t</title><link>{u}</link></item>" for u in urls)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>{items}</channel></rss>'.encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>{items}</channel></rss>'.encode()
+    )
 
 
 @pytest.fixture
@@ -53,7 +55,8 @@ LISTED = [
 def crawl(kliping: Kliping, web: ReplayWeb, *extra: str) -> tuple[int, str]:
     result = kliping(
         "crawl", "kabarcontoh", "--proxy", web.proxy_url,
-        "-s", f"KLIPING_OUTLETS_DIRS={FIXTURE_OUTLETS}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "KLIPING_EXTRACT_WORKERS=1", *extra,
+        "-s", f"KLIPING_OUTLETS_DIRS={FIXTURE_OUTLETS}", "-s", "AUTOTHROTTLE_ENABLED=0",
+        "-s", "KLIPING_EXTRACT_WORKERS=1", *extra,
     )  # fmt: skip
     return result.code, result.stderr
 
@@ -63,9 +66,13 @@ def fetched_articles(root: Path) -> list[str]:
     urls = []
     for path in warc_files(root):
         for rec in records(path):
-            if rec.rec_type == "response" and "/berita/" in rec.rec_headers.get_header("WARC-Target-URI"):
-                if rec.http_headers.get_statuscode() == "200":
-                    urls.append(rec.rec_headers.get_header("WARC-Target-URI"))
+            url = rec.rec_headers.get_header("WARC-Target-URI")
+            if (
+                rec.rec_type == "response"
+                and "/berita/" in url
+                and rec.http_headers.get_statuscode() == "200"
+            ):
+                urls.append(url)
     return urls
 
 
@@ -101,7 +108,9 @@ def test_robots_disallowed_articles_are_skipped_and_split_stories_joined(
     story = f"{BASE}/berita/2024/05/03/107/panen-raya-di-merauke"
     web.add(f"{BASE}/rss", feed([forbidden, story + "?utm_source=rss"]), content_type="application/rss+xml")
     web.add(forbidden, page("Hasil", "Halaman pencarian."))
-    web.add(story, page("Panen Raya di Merauke", "Halaman satu.", f'<a rel="next" href="{story}?page=2">2</a>'))
+    web.add(
+        story, page("Panen Raya di Merauke", "Halaman satu.", f'<a rel="next" href="{story}?page=2">2</a>')
+    )
     web.add(story + "?page=2", page("Panen Raya di Merauke", "Halaman dua berisi lanjutan cerita panen."))
     result = kliping(
         "crawl", "kabarcontoh", "--proxy", web.proxy_url, "-s", f"KLIPING_OUTLETS_DIRS={outlets}",
@@ -119,21 +128,19 @@ def test_robots_disallowed_articles_are_skipped_and_split_stories_joined(
     assert set(fetched_articles(kliping.cwd / "data")) >= {story, story + "?page=2"}
 
 
-FAILING_STORAGE = '''
+FAILING_STORAGE = """
 from scrapy.extensions.feedexport import FileFeedStorage
 
 class FailingStorage(FileFeedStorage):
     def store(self, file):
         raise OSError("disk full")
-'''
+"""
 
 
 def test_an_article_whose_text_record_was_not_stored_is_not_seen(kliping: Kliping, web: ReplayWeb) -> None:
     (kliping.cwd / "failing_storage.py").write_text(FAILING_STORAGE, encoding="utf-8")
-    code, err = crawl(
-        kliping, web, "--output", "run1",
-        "-s", 'FEED_STORAGES={"file": "failing_storage.FailingStorage", "": "failing_storage.FailingStorage"}',
-    )  # fmt: skip
+    failing = "failing_storage.FailingStorage"
+    crawl(kliping, web, "--output", "run1", "-s", f'FEED_STORAGES={{"file": "{failing}", "": "{failing}"}}')
     assert len(fetched_articles(kliping.cwd / "run1")) == 3
     store = SqliteSeenStore(kliping.cwd / "data" / "state" / "seen.sqlite")
     assert store.count() == 0
@@ -158,5 +165,7 @@ def test_a_relative_sqlite_uri_is_under_the_working_directory() -> None:
 
 
 def test_an_unknown_state_scheme_is_one_line() -> None:
-    with pytest.raises(StateError, match=r"^mongo://x: unsupported state store scheme 'mongo' \(known: sqlite\)$"):
+    with pytest.raises(
+        StateError, match=r"^mongo://x: unsupported state store scheme 'mongo' \(known: sqlite\)$"
+    ):
         open_seen_store("mongo://x", STORES)

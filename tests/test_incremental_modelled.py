@@ -58,7 +58,7 @@ def runs(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         feed = (corpus_dir / "_modelled" / "detik" / "rss.xml").read_bytes()
         item = f"<item><title>Baru</title><link>{NEW}</link></item>".encode()
         web.add(DETIK_FEED, feed.replace(b"<item>", item + b"<item>", 1), content_type="application/rss+xml")
-        body = (corpus_dir / "_modelled" / "detik" / "internasional-5838765-menlu-as-bertemu-menlu-rusia.html")
+        body = corpus_dir / "_modelled" / "detik" / "internasional-5838765-menlu-as-bertemu-menlu-rusia.html"
         web.add(NEW, body.read_bytes())
         second = kliping("crawl", "--proxy", web.proxy_url, "--output", "run2", *opts)
     yield {"cwd": cwd, "first": first, "second": second}
@@ -81,7 +81,9 @@ def test_every_modelled_listing_is_read(runs: dict[str, Any], corpus_dir: Path) 
     assert unread == []
 
 
-def test_the_crawl_finds_exactly_the_articles_its_listings_list(runs: dict[str, Any], corpus_dir: Path) -> None:
+def test_the_crawl_finds_exactly_the_articles_its_listings_list(
+    runs: dict[str, Any], corpus_dir: Path
+) -> None:
     fetched = responses(runs["cwd"] / "run1")
     expected: set[str] = set()
     for row in discovery_rows(corpus_dir):
@@ -110,7 +112,14 @@ def test_dead_links_are_errors_and_disallowed_urls_are_never_fetched(
     assert errors is not None and int(errors.group(1)) > 0
 
 
-@pytest.mark.parametrize("slug", ["kompas/internasional-2022-01-19-14300071-as-berusaha-meredakan-krisis", "liputan6/global-4876002-as-tanggapi-klaim-isu-keamanan", "tribunnews/internasional-2022-01-22-menlu-as-bilang-rusia-punya-dua-opsi"])  # fmt: skip
+SPLIT_STORIES = [
+    "kompas/internasional-2022-01-19-14300071-as-berusaha-meredakan-krisis",
+    "liputan6/global-4876002-as-tanggapi-klaim-isu-keamanan",
+    "tribunnews/internasional-2022-01-22-menlu-as-bilang-rusia-punya-dua-opsi",
+]
+
+
+@pytest.mark.parametrize("slug", SPLIT_STORIES)
 def test_a_split_story_comes_out_whole(runs: dict[str, Any], corpus_dir: Path, slug: str) -> None:
     gold = json.loads((corpus_dir / "_modelled" / f"{slug}.gold.json").read_text(encoding="utf-8"))
     rows = read_jsonl(sorted((runs["cwd"] / "run1" / "text").rglob("*.jsonl")))

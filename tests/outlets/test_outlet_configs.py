@@ -19,7 +19,7 @@ ISSUE_OUTLETS = {
 
 
 def test_every_listed_outlet_has_a_config() -> None:
-    assert ISSUE_OUTLETS <= set(OUTLETS)
+    assert set(OUTLETS) >= ISSUE_OUTLETS
 
 
 @pytest.mark.parametrize("name", sorted(ISSUE_OUTLETS))
@@ -34,17 +34,21 @@ def test_an_outlet_directory_adds_an_outlet_without_code() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ('name = "bad"\nhosts = ["x.id"]\narticle_pattern = "("\n', "bad.toml: article_pattern: Value error, not a valid regular expression"),
-        ('name = "bad"\nhosts = []\narticle_pattern = "x"\n', "bad.toml: hosts: Tuple should have at least 1 item"),
-        ('name = "bad"\nhosts = ["x.id"]\narticle_pattern = "x"\ntimezone = "Asia/Tokyo"\n', "bad.toml: timezone: Input should be"),
-        ('name = "bad"\nhosts = ["x.id"]\narticle_pattern = "x"\n[[discovery]]\nkind = "feed"\nurl = "/rss"\n', "bad.toml: discovery.0.url: Value error, not an absolute http(s) URL"),
-        ('name = "bad"\nhosts = ["x.id"]\narticle_pattern = "x"\n[pagination]\nmode = "sometimes"\n', "bad.toml: pagination.mode: Input should be"),
-        ('name = "bad"\nhosts = ["x.id"]\narticle_pattern = "x"\ncolour = "red"\n', "bad.toml: colour: Extra inputs are not permitted"),
-    ],
-)  # fmt: skip
+BASE_TOML = 'name = "bad"\nhosts = ["x.id"]\narticle_pattern = "x"\n'
+BAD_FILES = [
+    ('name = "bad"\nhosts = ["x.id"]\narticle_pattern = "("\n', "article_pattern: Value error, not a valid"),
+    ('name = "bad"\nhosts = []\narticle_pattern = "x"\n', "hosts: Tuple should have at least 1 item"),
+    (BASE_TOML + 'timezone = "Asia/Tokyo"\n', "timezone: Input should be"),
+    (
+        BASE_TOML + '[[discovery]]\nkind = "feed"\nurl = "/rss"\n',
+        "discovery.0.url: Value error, not an absolute",
+    ),
+    (BASE_TOML + '[pagination]\nmode = "sometimes"\n', "pagination.mode: Input should be"),
+    (BASE_TOML + 'colour = "red"\n', "colour: Extra inputs are not permitted"),
+]
+
+
+@pytest.mark.parametrize(("text", "problem"), BAD_FILES)
 def test_an_invalid_outlet_file_is_one_line_naming_file_field_and_problem(
     tmp_path: Path, text: str, problem: str
 ) -> None:
@@ -54,8 +58,7 @@ def test_an_invalid_outlet_file_is_one_line_naming_file_field_and_problem(
         load_outlet(path)
     message = str(info.value)
     assert "\n" not in message
-    assert message.startswith(str(tmp_path / problem.split(":")[0]))
-    assert problem in message
+    assert message.startswith(f"{path}: {problem}")
 
 
 def test_regional_sites_belong_to_their_outlet_and_keep_their_time_zone() -> None:
@@ -68,9 +71,7 @@ def test_regional_sites_belong_to_their_outlet_and_keep_their_time_zone() -> Non
     assert OUTLETS["antaranews"].hints(papua)["timezone"] == "Asia/Jayapura"
 
 
-@pytest.mark.parametrize(
-    "row", manifest_rows(("article",)), ids=lambda row: row["path"]
-)
+@pytest.mark.parametrize("row", manifest_rows(("article",)), ids=lambda row: row["path"])
 def test_each_outlet_recognises_its_saved_article_pages(row: dict[str, str], corpus_dir: Path) -> None:
     name = outlet_name(row)
     if name not in OUTLETS:
