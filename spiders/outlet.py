@@ -52,6 +52,9 @@ class OutletSpider(KlipingSpider):
         self.taken: set[str] = set()
         self.seen: SeenStore | None = None
 
+    def check_input(self) -> None:
+        self.selected()
+
     def selected(self) -> list[Outlet]:
         outlets = load_outlets(self.settings.getlist("KLIPING_OUTLETS_DIRS"))
         names = self.params.outlet or tuple(outlets)
