@@ -92,7 +92,7 @@ class ExtractPipeline:
         loop = asyncio.get_running_loop()
         try:
             record = await loop.run_in_executor(
-                self.pool, build_record, pages, item.hints, self.options, self.run_id
+                self.pool, build_record, pages, item.hints, self.options, self.run_id, item.url
             )
         except Exception as exc:
             # Never a silent loss: the page stays in the WARC and the run reports the failure.

@@ -23,6 +23,7 @@ def build_record(
     hints: dict[str, Any],
     options: ExtractOptions,
     run_id: str,
+    url: str | None = None,
 ) -> dict[str, Any] | None:
     """The article record of a story, or None when its first page is not an article."""
     outlet_hints = OutletHints(**hints) if hints else None
@@ -37,6 +38,9 @@ def build_record(
             continue
         extracted.append(record)
     article = join_pages(extracted) if len(extracted) > 1 else extracted[0]
+    if url:
+        # A story fetched as its single-page variant (``?page=all``) is still known by its own URL.
+        article["url"] = url
     article["pages"] = [page["url"] for page in pages]
     article["fetched_at"] = pages[0]["fetched_at"]
     article["warc"] = [page["warc"] for page in pages if page.get("warc")]

@@ -34,6 +34,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
+    # Before the FeedExporter (0), so it sees the feed slots an item is about to be written to.
+    "pipelines.seen.SeenTracker": -10,
     "fetch.quietlog.QuietNetworkErrors": 0,
     "archive.extension.WarcArchiver": 100,
     # Progress lines, the run summary and its invariants (reads every other component's stats).

@@ -25,8 +25,11 @@ KLIPING_OUTLETS_DIRS: list[str] = []
 
 # --- state --------------------------------------------------------------------------------------
 
-#: Where the seen-article state lives: ``sqlite:///data/state/seen.sqlite`` (a path after
-#: ``sqlite://``) or ``redis://host:port/db`` to share it between workers.
+#: Where the seen-article state lives: ``sqlite:///data/state/seen.sqlite`` (three slashes: a path
+#: relative to the working directory; four: ``sqlite:////var/lib/kliping/seen.sqlite``, absolute)
+#: or ``redis://host:port/db`` to share it between workers. Empty: no state, every run fetches
+#: every listed article. An article is marked seen only once its WARC records are fsynced and
+#: the text batch holding its record is stored.
 KLIPING_STATE = "sqlite:///data/state/seen.sqlite"
 
 #: Seen-store classes by URI scheme (dotted paths); extend with ``KLIPING_STATE_STORES``.

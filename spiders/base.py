@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from typing import Any
 
 from scrapy import Request, Spider
@@ -10,6 +12,7 @@ from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.http import HtmlResponse, Response
@@ -26,6 +29,7 @@ from twisted.python.failure import Failure
 
 from archive.extension import DATE_META_KEY, WARC_META_KEY
 from archive.reader import charset_from_content_type
+from settings.outlets import OutletConfigError
 from settings.runinfo import new_run_id
 from spiders.items import Page, StoryItem
 from spiders.params import ParamsError
@@ -63,6 +67,22 @@ class KlipingSpider(Spider):
             contact = settings.get("KLIPING_CONTACT_URL")
             settings.set("USER_AGENT", f"kliping/0.1 (+{contact})", priority="spider")
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            spider = super().from_crawler(crawler, *args, **kwargs)
+            spider.check_input()
+            return spider
+        except (ParamsError, OutletConfigError) as exc:
+            # ``scrapy crawl`` would print a traceback and exit 1; bad input is one line and exit 2,
+            # as with ``kliping crawl`` (which checks the arguments before Scrapy starts).
+            sys.stderr.write(f"scrapy crawl {cls.name}: {exc}\n")
+            sys.stderr.flush()
+            os._exit(2)
+
+    def check_input(self) -> None:
+        """Raise :class:`ParamsError` for arguments that only make sense with the settings at hand."""
+
     @staticmethod
     def split_args(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Separate our arguments from Scrapy's and scrapyd's own (``_job`` and the like)."""
@@ -94,6 +114,13 @@ class KlipingSpider(Spider):
 
     def request_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
+        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+            # Not an error: robots.txt forbids it (Scrapy also counts robotstxt/forbidden) or a
+            # middleware chose to drop it.
+            robots = "robots.txt" in str(failure.value)
+            self.count("kliping/skipped/robots" if robots else "kliping/skipped/ignored")
+            logger.info("skipped %s (%s)", request.url, failure.value)
+            return
         reason = describe_failure(failure)
         kind = (
             "http_" + str(failure.value.response.status)

@@ -33,3 +33,5 @@ class StoryItem:
     pages: list[Page]
     outlet: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
+    #: The story's canonical URL, the record's ``url``; None: the first page's URL.
+    url: str | None = None

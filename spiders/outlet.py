@@ -1,17 +1,28 @@
-"""The one spider for every outlet, driven by its config: ``scrapy crawl outlet -a outlet=detik``."""
+"""The one spider for every outlet, driven by its config: ``scrapy crawl outlet -a outlet=detik``.
+
+Each run reads every discovery source again (robots.txt, sitemaps, feeds, index pages), turns the
+article links into canonical URLs, and requests only those the seen store does not know and that
+``--since`` and ``--max-articles`` allow. A story split across pages is fetched as its single-page
+variant or page by page, and handed on as one :class:`StoryItem`.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from fetch.canonical import canonical_url, with_query
+from pipelines.seen import SEEN_KEY, SeenTracker
 from settings.outlets import Discovery, Outlet, load_outlets
 from spiders.base import KlipingSpider, describe_failure
 from spiders.discovery import Link
@@ -19,14 +30,15 @@ from spiders.discovery.feed import links_from_feed
 from spiders.discovery.index import links_from_index
 from spiders.discovery.robots import sitemaps_from_robots
 from spiders.discovery.sitemap import links_from_sitemap
-from spiders.items import StoryItem
+from spiders.items import Page, StoryItem
 from spiders.params import OutletSpiderParams, ParamsError, parse_params
+from state import SeenStore
 
 logger = logging.getLogger(__name__)
 
 
 class OutletSpider(KlipingSpider):
-    """Reads each outlet's listings, then fetches the article pages they link to."""
+    """Reads each outlet's listings, then fetches the new article pages they link to."""
 
     name = "outlet"
 
@@ -37,6 +49,11 @@ class OutletSpider(KlipingSpider):
         self.reached: dict[str, int] = defaultdict(int)
         self.unreached: dict[str, list[str]] = defaultdict(list)
         self.queued: dict[str, int] = defaultdict(int)
+        self.taken: set[str] = set()
+        self.seen: SeenStore | None = None
+
+    def check_input(self) -> None:
+        self.selected()
 
     def selected(self) -> list[Outlet]:
         outlets = load_outlets(self.settings.getlist("KLIPING_OUTLETS_DIRS"))
@@ -47,13 +64,15 @@ class OutletSpider(KlipingSpider):
         return [outlets[n] for n in names]
 
     async def start(self) -> AsyncIterator[Any]:
+        tracker = self.crawler.get_extension(SeenTracker)
+        self.seen = tracker.store if tracker is not None else None
         for outlet in self.selected():
             for source in outlet.discovery:
                 yield self.listing_request(outlet, source.kind, source.url, source)
 
-    def listing_request(
-        self, outlet: Outlet, kind: str, url: str, source: Discovery | None = None
-    ) -> Request:
+    # --- discovery ------------------------------------------------------------------------------
+
+    def listing_request(self, outlet: Outlet, kind: str, url: str, source: Discovery) -> Request:
         return Request(
             url,
             callback=self.parse_listing,
@@ -64,9 +83,10 @@ class OutletSpider(KlipingSpider):
         )
 
     def parse_listing(
-        self, response: Response, outlet: Outlet, kind: str, source: Discovery | None
+        self, response: Response, outlet: Outlet, kind: str, source: Discovery
     ) -> Iterator[Request]:
         self.reached[outlet.name] += 1
+        self.count("kliping/discovery/listings")
         links: list[Link]
         if kind == "robots":
             links = sitemaps_from_robots(response.body, response.url)
@@ -75,40 +95,119 @@ class OutletSpider(KlipingSpider):
         elif kind == "feed":
             links = links_from_feed(response.body)
         else:
-            pattern = (source.link_pattern if source else None) or outlet.article_pattern
+            pattern = source.link_pattern or outlet.article_pattern
             links = links_from_index(response.body, response.url, pattern)
         for link in links:
             if link.is_listing:
-                yield self.listing_request(outlet, "sitemap", link.url)
-            elif self.wanted(outlet, link):
-                yield Request(
-                    link.url,
-                    callback=self.parse_article,
-                    errback=self.request_failed,
-                    cb_kwargs={"outlet": outlet},
-                )
+                if not source.follows_sitemap(link.url):
+                    self.count("kliping/skipped/sitemap_not_followed")
+                elif not self.is_recent(outlet, link):
+                    self.count("kliping/skipped/before_since")
+                else:
+                    yield self.listing_request(outlet, "sitemap", link.url, source)
+                continue
+            request = self.article_request(outlet, link)
+            if request is not None:
+                yield request
 
-    def wanted(self, outlet: Outlet, link: Link) -> bool:
-        if not outlet.is_article(link.url):
-            self.count("kliping/skipped/not_article_url")
-            return False
+    def is_recent(self, outlet: Outlet, link: Link) -> bool:
+        """False when ``--since`` is given and the listing dates the link before it."""
         since = self.params.since
-        if since and link.published:
-            published = link.published if link.published.tzinfo else link.published.replace(tzinfo=UTC)
-            if published < datetime.combine(since, time.min, tzinfo=UTC):
-                self.count("kliping/skipped/before_since")
-                return False
+        if not since or not link.published:
+            return True
+        zone = ZoneInfo(outlet.timezone_for(link.url))
+        published = link.published if link.published.tzinfo else link.published.replace(tzinfo=zone)
+        return published >= datetime.combine(since, time.min, tzinfo=zone)
+
+    def article_request(self, outlet: Outlet, link: Link) -> Request | None:
+        """The request for a listed article, or None (counted) when it is not to be fetched."""
+        url = canonical_url(link.url, outlet.canonical)
+        if not outlet.is_article(url):
+            self.count("kliping/skipped/not_article_url")
+            return None
+        if url in self.taken:
+            return None
+        if not self.is_recent(outlet, link):
+            self.count("kliping/skipped/before_since")
+            return None
+        # Another listing may link the same story: decided once per run.
+        self.taken.add(url)
+        if self.seen is not None and self.seen.is_seen(url):
+            self.count("kliping/skipped/already_seen")
+            return None
         limit = self.params.max_articles
         if limit is not None and self.queued[outlet.name] >= limit:
             self.count("kliping/skipped/max_articles")
-            return False
+            return None
         self.queued[outlet.name] += 1
-        return True
+        self.count("kliping/discovery/articles")
+        if outlet.pagination.mode == "single_page":
+            return self.page_request(
+                outlet, url, with_query(url, outlet.pagination.single_page_query), [], follow=False
+            )
+        return self.page_request(outlet, url, url, [], follow=outlet.pagination.mode == "follow")
 
-    def parse_article(self, response: Response, outlet: Outlet) -> Iterator[StoryItem]:
-        story = self.story_from(response, outlet.name, outlet.hints())
-        if story is not None:
-            yield story
+    # --- articles -------------------------------------------------------------------------------
+
+    def page_request(
+        self, outlet: Outlet, story_url: str, url: str, pages: list[Page], follow: bool
+    ) -> Request:
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.page_failed,
+            meta={SEEN_KEY: story_url},
+            cb_kwargs={"outlet": outlet, "story_url": story_url, "pages": pages, "follow": follow},
+        )
+
+    def parse_article(
+        self, response: Response, outlet: Outlet, story_url: str, pages: list[Page], follow: bool
+    ) -> Iterator[StoryItem | Request]:
+        if not isinstance(response, HtmlResponse):
+            self.count("kliping/skipped/not_html")
+            if pages:
+                yield self.story(outlet, story_url, pages)
+            return
+        pages = [*pages, self.page_from(response)]
+        following = self.next_page(response, outlet, story_url, pages) if follow else None
+        if following is not None:
+            yield self.page_request(outlet, story_url, following, pages, follow=True)
+            return
+        if len(pages) > 1:
+            self.count("kliping/articles/multi_page")
+        yield self.story(outlet, story_url, pages)
+
+    def next_page(self, response: Response, outlet: Outlet, story_url: str, pages: list[Page]) -> str | None:
+        """The URL of the story's next page, or None on its last page."""
+        if len(pages) >= outlet.pagination.max_pages:
+            return None
+        fetched = {p.url for p in pages}
+        for href in response.css(outlet.pagination.next_selector).getall():
+            url = urljoin(response.url, href.strip())
+            # A "next" link to another story (some layouts use rel=next for the next article) is not a page.
+            if url not in fetched and canonical_url(url, outlet.canonical) == story_url:
+                return url
+        return None
+
+    def story(self, outlet: Outlet, story_url: str, pages: list[Page]) -> StoryItem:
+        return StoryItem(pages=pages, outlet=outlet.name, hints=outlet.hints(story_url), url=story_url)
+
+    def page_failed(self, failure: Failure) -> Iterator[StoryItem | Request]:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        kwargs = request.cb_kwargs
+        outlet: Outlet = kwargs["outlet"]
+        pages: list[Page] = kwargs["pages"]
+        story_url: str = kwargs["story_url"]
+        self.request_failed(failure)
+        single = outlet.pagination.mode == "single_page" and not pages and request.url != story_url
+        if single and outlet.pagination.fallback_follow and isinstance(failure.value, HttpError):
+            # No all-in-one variant for this story (a one-page story, or a site section without it).
+            self.count("kliping/pagination/single_page_fallback")
+            yield self.page_request(outlet, story_url, story_url, [], follow=True)
+        elif pages:
+            # Keep what was fetched; the story stays unseen so a later run can fetch it whole.
+            self.count("kliping/errors/partial_story")
+            yield self.story(outlet, story_url, pages)
 
     def listing_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
@@ -125,3 +224,6 @@ class OutletSpider(KlipingSpider):
             self.crawler.stats.set_value("kliping/unreachable_outlets", lines)
         for line in lines:
             logger.error("%s", line)
+
+
+__all__ = ["OutletSpider"]

@@ -44,7 +44,7 @@ class UrlsSpider(KlipingSpider):
                 errback=self.request_failed,
                 cb_kwargs={
                     "outlet": outlet.name if outlet else None,
-                    "hints": outlet.hints() if outlet else {},
+                    "hints": outlet.hints(entry.url) if outlet else {},
                 },
             )
 

@@ -35,6 +35,9 @@ class Discovery(_Model):
     url: str
     #: For index pages: regex of the article links to take from the page (default: the article pattern).
     link_pattern: str | None = None
+    #: For robots.txt and sitemap indexes: regex a child sitemap URL must match to be read
+    #: (default: every child; real indexes also list years of archive sitemaps).
+    sitemap_pattern: str | None = None
 
     @field_validator("url")
     @classmethod
@@ -44,10 +47,14 @@ class Discovery(_Model):
             raise ValueError(f"not an absolute http(s) URL: {value!r}")
         return value
 
-    @field_validator("link_pattern")
+    @field_validator("link_pattern", "sitemap_pattern")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         return _check_regex(value) if value is not None else None
+
+    def follows_sitemap(self, url: str) -> bool:
+        """Whether a child sitemap found here is to be read."""
+        return self.sitemap_pattern is None or re.search(self.sitemap_pattern, url) is not None
 
 
 class Pagination(_Model):
@@ -57,8 +64,37 @@ class Pagination(_Model):
     mode: Literal["none", "single_page", "follow"] = "none"
     #: Query added for the single-page variant (``page=all`` gives ``...?page=all``).
     single_page_query: str = "page=all"
-    #: CSS selector of the next-page link, for ``follow``.
-    next_selector: str | None = None
+    #: CSS selector of the next-page link, for ``follow`` (``<link rel="next">`` and ``<a rel="next">``
+    #: by default). Only links to the same article path are followed.
+    next_selector: str = 'link[rel="next"]::attr(href), a[rel="next"]::attr(href)'
+    #: Stop after this many pages, whatever the links say (a loop guard).
+    max_pages: int = Field(default=30, ge=1)
+    #: ``single_page`` only: when the all-in-one variant fails (e.g. HTTP 404 on a one-page story),
+    #: fetch the plain article and follow its pages instead.
+    fallback_follow: bool = True
+
+
+class Rewrite(_Model):
+    """A regex substitution applied to article URLs (e.g. a mobile host to the canonical one)."""
+
+    pattern: str
+    replace: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        return _check_regex(value)
+
+
+class Canonical(_Model):
+    """How this outlet's article URLs map to one canonical form (the seen-store key)."""
+
+    #: Query parameters that never name a different story (beyond the common tracking ones).
+    drop_query: tuple[str, ...] = ("page",)
+    #: Substitutions applied in order, after AMP variants are mapped to the canonical page.
+    rewrite: tuple[Rewrite, ...] = ()
+    #: Map AMP variants (``/amp/...``, ``.../amp``, ``?amp=1``, ``amp.`` hosts) to the page.
+    strip_amp: bool = True
 
 
 class Extraction(_Model):
@@ -68,6 +104,9 @@ class Extraction(_Model):
     drop_selectors: tuple[str, ...] = ()
 
 
+TimeZone = Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
+
+
 class Outlet(_Model):
     """One news outlet: where it lives, how it lists articles, how its pages are read."""
 
@@ -75,11 +114,14 @@ class Outlet(_Model):
     #: Host names or suffixes: ``tribunnews.com`` also covers ``makassar.tribunnews.com``.
     hosts: tuple[str, ...] = Field(min_length=1)
     language: str = "id"
-    timezone: Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"] = "Asia/Jakarta"
+    timezone: TimeZone = "Asia/Jakarta"
+    #: Regional sites in another zone than the outlet's: host (or host suffix) -> time zone.
+    host_timezones: dict[str, TimeZone] = {}
     #: Regex an article URL matches (searched in the whole URL).
     article_pattern: str
     discovery: tuple[Discovery, ...] = ()
     pagination: Pagination = Pagination()
+    canonical: Canonical = Canonical()
     extraction: Extraction = Extraction()
 
     @field_validator("article_pattern")
@@ -100,11 +142,19 @@ class Outlet(_Model):
         """Whether the URL is one of this outlet's article pages."""
         return self.covers(url) and self._article_re.search(url) is not None
 
-    def hints(self) -> dict[str, object]:
-        """Keyword arguments for :class:`extract.OutletHints`."""
+    def timezone_for(self, url: str | None) -> str:
+        """The time zone of the site serving ``url`` (a regional host may have its own)."""
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+        for suffix, zone in self.host_timezones.items():
+            if host == suffix or host.endswith("." + suffix):
+                return zone
+        return self.timezone
+
+    def hints(self, url: str | None = None) -> dict[str, object]:
+        """Keyword arguments for :class:`extract.OutletHints` (for the site serving ``url``)."""
         return {
             "name": self.name,
-            "timezone": self.timezone,
+            "timezone": self.timezone_for(url),
             "language": self.language,
             "body_selector": self.extraction.body_selector,
             "drop_selectors": tuple(self.extraction.drop_selectors),
