@@ -1,5 +1,7 @@
 """``kliping``: crawl outlets, scrape a URL list, re-extract WARC files.
 
+Also: ``kliping check`` (settings, outlets, output store) and ``kliping upload`` (send the spool).
+
 Exit codes: 0 done; 1 the run had failures (an outlet unreachable, URLs that could not be
 fetched); 2 bad input (a bad URL line, a missing file, an unknown outlet, a bad setting).
 """
@@ -14,6 +16,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from cli import storecmds
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -87,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", "-o", required=True, metavar="OUT.jsonl", help="JSON lines file to write"
     )
     extract.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+    storecmds.add_parsers(sub, common)
     return parser
 
 
@@ -117,6 +122,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     for name in args.outlets:
         if name not in known:
             raise BadInput(f"unknown outlet {name!r} (known: {', '.join(sorted(known))})")
+    storecmds.preflight(settings)
     stats = run_spider("outlet", settings, **spider_args)
     _print_summary(stats)
     unreachable = stats.get("kliping/unreachable_outlets") or []
@@ -136,6 +142,7 @@ def cmd_scrape(args: argparse.Namespace) -> int:
         print(f"{args.file}: no fetchable URL", file=sys.stderr)
         return EXIT_BAD_INPUT
     settings = project_settings(_overrides(args))
+    storecmds.preflight(settings)
     stats = run_spider("urls", settings, file=args.file, report_bad_lines="0")
     _print_summary(stats)
     if bad:
@@ -183,18 +190,25 @@ def _print_summary(stats: dict[str, Any]) -> None:
     print(f"responses {responses}, archived {archived}, articles {articles}", file=sys.stderr)
 
 
-COMMANDS = {"crawl": cmd_crawl, "scrape": cmd_scrape, "extract": cmd_extract}
+COMMANDS = {
+    "crawl": cmd_crawl,
+    "scrape": cmd_scrape,
+    "extract": cmd_extract,
+    "check": lambda args: storecmds.cmd_check(args, _overrides),
+    "upload": lambda args: storecmds.cmd_upload(args, _overrides),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from archive.stores import StoreError
     from settings.outlets import OutletConfigError
     from spiders.params import ParamsError
     from spiders.urllist import UrlListError
 
     try:
         return COMMANDS[args.command](args)
-    except (BadInput, UrlListError, ParamsError, OutletConfigError) as exc:
+    except (BadInput, UrlListError, ParamsError, OutletConfigError, StoreError) as exc:
         if args.debug:
             raise
         print(f"kliping {args.command}: {exc}", file=sys.stderr)

@@ -137,9 +137,8 @@ class OutletFeeds:
             if scheme != "file" and scheme not in storages
         }
         if added:
-            settings.set(
-                "FEED_STORAGES", {**storages, **added}, priority=settings.getpriority("FEED_STORAGES") or "project"
-            )
+            priority = settings.getpriority("FEED_STORAGES") or "project"
+            settings.set("FEED_STORAGES", {**storages, **added}, priority=priority)
 
 
 class LocalFeedStorage:

@@ -116,7 +116,7 @@ KLIPING_S3_MULTIPART_CHUNKSIZE = 64 * 1024 * 1024
 KLIPING_S3_MAX_ATTEMPTS = 5
 
 #: Seconds to wait for a connection to the endpoint.
-KLIPING_S3_CONNECT_TIMEOUT = 10
+KLIPING_S3_CONNECT_TIMEOUT = 10.0
 
 #: How an upload is verified before the local file is removed: ``etag`` (size and MD5 ETag,
 #: multipart-aware) or ``size`` (for buckets whose ETags are not MD5s, e.g. SSE-KMS).

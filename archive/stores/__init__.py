@@ -9,6 +9,7 @@ only then. Classes come from ``KLIPING_STORES_BASE`` (dotted paths by scheme) me
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from importlib import import_module
@@ -68,9 +69,23 @@ def load_object(path: str) -> Any:
         raise StoreError(f"cannot load store class {path!r} ({exc})") from exc
 
 
+def _as_dict(settings: SettingsLike, name: str) -> dict[str, str]:
+    value = settings.get(name) or {}
+    if isinstance(value, str):  # given on the command line as JSON
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise StoreError(
+                f"{name}: expected a JSON object of scheme -> dotted path, got {value!r}"
+            ) from None
+    if not isinstance(value, Mapping):
+        raise StoreError(f"{name}: expected a dict of scheme -> dotted path, got {value!r}")
+    return dict(value)
+
+
 def store_classes(settings: SettingsLike) -> dict[str, str]:
     """``KLIPING_STORES_BASE`` with ``KLIPING_STORES`` merged over it (a ``None`` value disables a scheme)."""
-    merged = {**dict(settings.get("KLIPING_STORES_BASE") or {}), **dict(settings.get("KLIPING_STORES") or {})}
+    merged = {**_as_dict(settings, "KLIPING_STORES_BASE"), **_as_dict(settings, "KLIPING_STORES")}
     return {scheme: path for scheme, path in merged.items() if path}
 
 

@@ -132,7 +132,7 @@ class StoreUploader:
 
     def spider_closed(self, spider: Spider, reason: str) -> Deferred[Any]:
         # By now the WARC writer has closed its last file (its handler ran first) and queued it here.
-        waiting: DeferredList[Any] = DeferredList(list(self.pending), consumeErrors=True)
+        waiting: Deferred[Any] = DeferredList(list(self.pending), consumeErrors=True)
 
         def final_sweep(_: Any) -> Deferred[SpoolResult]:
             return deferToThread(self._sweep)

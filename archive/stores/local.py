@@ -77,7 +77,8 @@ class LocalStore(Store):
                 publish(tmp, dest)
                 local_path.unlink()
         except OSError as exc:
-            raise StoreError(f"{self.uri}: cannot store {local_path} as {key} ({exc.strerror or exc})") from exc
+            reason = exc.strerror or exc
+            raise StoreError(f"{self.uri}: cannot store {local_path} as {key} ({reason})") from exc
         return str(dest)
 
     def check(self) -> None:

@@ -12,7 +12,6 @@ import hashlib
 import logging
 import uuid
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from archive.stores import SettingsLike, Store, StoreError
@@ -43,7 +42,7 @@ def describe_error(exc: BaseException) -> str:
     )
 
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-        return "no usable credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role)"
+        return "no usable credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
     if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
         return "cannot connect to the endpoint"
     if isinstance(exc, ReadTimeoutError):
@@ -80,7 +79,10 @@ def md5_hex(path: Path) -> str:
 
 
 class S3Store(Store):
-    """Objects under ``s3://bucket/prefix``; ``put`` uploads, verifies size and checksum, then deletes the local file."""
+    """Objects under ``s3://bucket/prefix``.
+
+    ``put`` uploads (in parts when large), verifies size and checksum, then deletes the local file.
+    """
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ and is never sent. No Scrapy here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,7 +84,5 @@ def prune_empty_dirs(root: Path) -> None:
         return
     for directory, _dirs, _files in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
         if Path(directory) != root:
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(directory)
-            except OSError:
-                pass
