@@ -74,9 +74,8 @@ def test_an_unreachable_endpoint_is_one_line_naming_endpoint_and_bucket() -> Non
 
 def test_rejected_credentials_are_one_line_without_the_secret() -> None:
     # moto checks signatures against its IAM users only when auth is switched on.
-    with moto_server(env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"}) as server:
-        with pytest.raises(StoreError) as err:
-            s3_store(server, "s3://b2").check()
+    with moto_server(env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"}) as server, pytest.raises(StoreError) as err:
+        s3_store(server, "s3://b2").check()
     line = str(err.value)
     assert line.startswith(f"S3 endpoint {server.endpoint} bucket 'b2': ")
     assert "credentials rejected" in line or "access denied" in line
