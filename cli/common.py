@@ -13,7 +13,6 @@ EXIT_OK = 0
 EXIT_FAILURES = 1  # the run had failures: an outlet unreachable, URLs not fetched, extraction errors
 EXIT_BAD_INPUT = 2  # bad URL lines, a missing file, an unknown outlet, a bad setting or outlet config
 EXIT_INVARIANT = 3  # the run's books do not balance: responses or articles lost between stages
-EXIT_UNAVAILABLE = 4  # the command is not part of this build
 EXIT_INTERNAL = 70  # a bug: an unexpected exception (run with --debug for the traceback)
 EXIT_INTERRUPTED = 130
 

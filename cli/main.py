@@ -51,6 +51,8 @@ BAD_INPUT_ERRORS = (
     ("spiders.urllist", "UrlListError"),
     ("spiders.params", "ParamsError"),
     ("settings.outlets", "OutletConfigError"),
+    ("archive.stores", "StoreError"),
+    ("state", "StateError"),
 )
 
 

@@ -183,8 +183,13 @@ class RunMonitor:
             return
         path = write_summary(summary, self.runs_dir / (self.run_id or "unnamed"))
         stats.set_value(SUMMARY_PATH, str(path))
+        self.crawler.signals.send_catch_log(summary_written, path=path)
         self.stream.write(render_table(summary) + f"\nsummary: {path}\n")
         self.stream.flush()
+
+
+#: Signal sent with ``path=`` once ``summary.json`` is written (a remote store uploads it).
+summary_written = object()
 
 
 def _explain(name: str, summary: Mapping[str, Any]) -> str:

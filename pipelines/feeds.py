@@ -1,13 +1,41 @@
-"""Parameters for the text feed URIs in ``FEEDS``: output root, run id and date."""
+"""Text feeds: URI parameters, one feed per outlet, and feed storages that make a batch durable.
+
+``FEEDS`` entries whose URI holds ``%(outlet)s`` are expanded by the :class:`OutletFeeds` add-on
+into one feed per configured outlet plus ``other`` (records whose ``outlet`` is empty or not a
+configured outlet, e.g. from ``kliping scrape``), each with an :class:`OutletFilter`.
+
+Durability contract (the seen-article state relies on it): a feed storage's ``store()`` returns
+only when the closed batch is durable. Local output: written under a hidden temporary name,
+fsynced and atomically renamed, so a crash never leaves half a batch under the final name.
+Remote output (``s3://``): renamed into the local spool the same way, then uploaded and verified;
+if the upload fails the batch stays in the spool (durable locally) and is sent later.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.extensions.feedexport import ItemFilter
+from scrapy.settings import BaseSettings
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
 
+from archive.stores import StoreError, open_store, scheme_of, store_classes
+from archive.stores.local import publish, root_path, temp_name
+from archive.stores.spool import spool_root
 from settings.runinfo import output_dir, run_id
+
+logger = logging.getLogger(__name__)
+
+#: Directory (under ``text/``) of records with no configured outlet.
+OTHER = "other"
+#: ``KLIPING_TEXT_FORMATS`` names of the feed formats kliping configures.
+TEXT_FORMATS = {"jsonlines": "jsonl", "parquet": "parquet"}
 
 
 def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
@@ -20,3 +48,190 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "spider_name": spider.name,
     }
+
+
+class OutletFilter(ItemFilter):
+    """Accepts the records of one outlet (feed option ``kliping_outlet``); the ``other`` feed takes
+    every record whose outlet is not in ``kliping_outlets``."""
+
+    def __init__(self, feed_options: dict[str, Any] | None) -> None:
+        super().__init__(feed_options)
+        options = feed_options or {}
+        self.outlet = str(options.get("kliping_outlet") or OTHER)
+        self.known = frozenset(options.get("kliping_outlets") or ())
+
+    def accepts(self, item: Any) -> bool:
+        if not super().accepts(item):
+            return False
+        outlet = item.get("outlet") if hasattr(item, "get") else None
+        if outlet == self.outlet:
+            return True
+        return self.outlet == OTHER and outlet not in self.known
+
+
+def configured_outlets(settings: BaseSettings) -> list[str]:
+    from settings.outlets import OutletConfigError, load_outlets
+
+    try:
+        return sorted(load_outlets(settings.getlist("KLIPING_OUTLETS_DIRS")))
+    except OutletConfigError:
+        return []  # reported by the command (and by `kliping check`); everything goes to `other`
+
+
+def expand_feeds(
+    feeds: dict[str, dict[str, Any]],
+    outlets: list[str],
+    *,
+    formats: list[str],
+    gzip: bool,
+    batch_items: int,
+) -> dict[str, dict[str, Any]]:
+    """The ``FEEDS`` dict with kliping's text options applied and ``%(outlet)s`` feeds expanded."""
+    names = [*outlets, *([] if OTHER in outlets else [OTHER])]
+    expanded: dict[str, dict[str, Any]] = {}
+    for uri, given in feeds.items():
+        options = dict(given)
+        fmt = str(options.get("format") or "")
+        if fmt in TEXT_FORMATS and TEXT_FORMATS[fmt] not in formats:
+            continue
+        if fmt == "jsonlines" and gzip:
+            options.setdefault("postprocessing", ["scrapy.extensions.postprocessing.GzipPlugin"])
+            uri = uri if uri.endswith(".gz") else uri + ".gz"
+        if batch_items > 0:
+            options.setdefault("batch_item_count", batch_items)
+        if "%(outlet)s" not in uri:
+            expanded[uri] = options
+            continue
+        for name in names:
+            expanded[uri.replace("%(outlet)s", name)] = {
+                **options,
+                "item_filter": f"{__name__}.OutletFilter",
+                "kliping_outlet": name,
+                "kliping_outlets": outlets,
+            }
+    return expanded
+
+
+class OutletFeeds:
+    """Scrapy add-on (``ADDONS``): applies ``KLIPING_TEXT_*`` to ``FEEDS`` and expands ``%(outlet)s``.
+
+    It also registers :class:`StoreFeedStorage` for every remote scheme of ``KLIPING_STORES``
+    that ``FEED_STORAGES`` does not already name.
+    """
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        feeds = settings.getdict("FEEDS")
+        if feeds:
+            expanded = expand_feeds(
+                feeds,
+                configured_outlets(settings),
+                formats=[f.strip().lower() for f in settings.getlist("KLIPING_TEXT_FORMATS")],
+                gzip=settings.getbool("KLIPING_TEXT_GZIP"),
+                batch_items=settings.getint("KLIPING_TEXT_BATCH_ITEMS"),
+            )
+            settings.set("FEEDS", expanded, priority=settings.getpriority("FEEDS") or "project")
+        storages = settings.getdict("FEED_STORAGES")
+        added = {
+            scheme: f"{__name__}.StoreFeedStorage"
+            for scheme in store_classes(settings)
+            if scheme != "file" and scheme not in storages
+        }
+        if added:
+            priority = settings.getpriority("FEED_STORAGES") or "project"
+            settings.set("FEED_STORAGES", {**storages, **added}, priority=priority)
+
+
+class LocalFeedStorage:
+    """Feed storage for paths and ``file://`` URIs: a batch appears under its name only when complete.
+
+    The batch is written under a hidden temporary name beside its final name; ``store()`` fsyncs
+    it, renames it into place and fsyncs the directory before returning.
+    """
+
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
+        self.path = root_path(uri)
+        self.tmp = temp_name(self.path)
+
+    @classmethod
+    def from_crawler(
+        cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
+    ) -> LocalFeedStorage:
+        return cls(uri, feed_options=feed_options)
+
+    def open(self, spider: Spider) -> IO[bytes]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return open(self.tmp, "wb")
+
+    def store(self, file: IO[bytes]) -> None:
+        if not file.closed:
+            file.flush()
+            file.close()
+        publish(self.tmp, self.path)
+
+
+class StoreFeedStorage:
+    """Feed storage for remote output: the batch is published into the local spool, then put into
+    the store (uploaded and verified, then removed locally) in a thread. When the upload fails the
+    batch stays in the spool and ``store()`` still succeeds: the batch is durable on local disk and
+    the next run or ``kliping upload`` sends it.
+    """
+
+    def __init__(self, uri: str, key: str, spool: Path, crawler: Crawler, root: str) -> None:
+        self.uri = uri
+        self.key = key
+        self.path = spool / key
+        self.tmp = temp_name(self.path)
+        self.root = root
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(
+        cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
+    ) -> StoreFeedStorage:
+        settings = crawler.settings
+        output = str(settings.get("KLIPING_OUTPUT") or "").rstrip("/")
+        if output and uri.startswith(output + "/"):
+            root, key = output, uri[len(output) + 1 :]
+        else:
+            scheme, rest = uri.split("://", 1)
+            bucket, _, key = rest.partition("/")
+            root = f"{scheme}://{bucket}"
+        return cls(uri, key, spool_root(settings), crawler, root)
+
+    def open(self, spider: Spider) -> IO[bytes]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return open(self.tmp, "wb")
+
+    def store(self, file: IO[bytes]) -> Deferred[None]:
+        if not file.closed:
+            file.flush()
+            file.close()
+        publish(self.tmp, self.path)
+        return deferToThread(self._upload)
+
+    def _upload(self) -> None:
+        settings = self.crawler.settings
+        try:
+            store = open_store(self.root, store_classes(settings), settings)
+            store.put(self.path, self.key)
+        except FileNotFoundError:
+            return  # the spool sweep sent it meanwhile
+        except StoreError as exc:
+            logger.warning("%s; batch kept in the spool at %s (`kliping upload` sends it)", exc, self.path)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("kliping/store/failed")
+            return
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("kliping/store/uploaded")
+
+
+__all__ = [
+    "OTHER",
+    "LocalFeedStorage",
+    "OutletFeeds",
+    "OutletFilter",
+    "StoreFeedStorage",
+    "expand_feeds",
+    "scheme_of",
+    "uri_params",
+]

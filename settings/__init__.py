@@ -37,21 +37,38 @@ EXTENSIONS = {
     # Before the FeedExporter (0), so it sees the feed slots an item is about to be written to.
     "pipelines.seen.SeenTracker": -10,
     "fetch.quietlog.QuietNetworkErrors": 0,
+    # Before anything fetches: an unusable output store stops the crawl at start-up.
+    "archive.stores.check.StoreCheck": 10,
     "archive.extension.WarcArchiver": 100,
     # Progress lines, the run summary and its invariants (reads every other component's stats).
     "monitor.extension.RunMonitor": 900,
+    # After the WARC writer, so its last file is closed (and queued for upload) first.
+    "archive.stores.extension.StoreUploader": 200,
 }
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,
 }
 
-# Text records: JSON lines under <output>/text/<spider>/<date>/<run>-<batch>.jsonl.
+# Text records: JSON lines and Parquet under <output>/text/<outlet>/<date>/<run>-<batch>.<ext>.
+# %(outlet)s feeds are expanded into one feed per outlet (+ "other") by pipelines.feeds.OutletFeeds,
+# which also applies KLIPING_TEXT_FORMATS, KLIPING_TEXT_GZIP and KLIPING_TEXT_BATCH_ITEMS.
 FEEDS = {
-    "%(output)s/text/%(spider_name)s/%(date)s/%(run_id)s-%(batch_id)05d.jsonl": {
+    "%(output)s/text/%(outlet)s/%(date)s/%(run_id)s-%(batch_id)05d.jsonl": {
         "format": "jsonlines",
         "encoding": "utf-8",
+    },
+    "%(output)s/text/%(outlet)s/%(date)s/%(run_id)s-%(batch_id)05d.parquet": {
+        "format": "parquet",
     },
 }
 FEED_URI_PARAMS = "pipelines.feeds.uri_params"
 FEED_STORE_EMPTY = False
+FEED_EXPORTERS = {"parquet": "pipelines.exporters.ParquetItemExporter"}
+# Batches become durable before the slot counts as closed (fsync + atomic rename; verified upload or spool).
+FEED_STORAGES = {
+    "": "pipelines.feeds.LocalFeedStorage",
+    "file": "pipelines.feeds.LocalFeedStorage",
+    "s3": "pipelines.feeds.StoreFeedStorage",
+}
+ADDONS = {"pipelines.feeds.OutletFeeds": 0}

@@ -124,8 +124,66 @@ KLIPING_PROGRESS_BAR = "auto"
 #: ``<output>/runs/<run id>/summary.json``; the run's invariants are checked either way.
 KLIPING_RUN_SUMMARY = True
 
-# --- s3 input (kliping extract) -----------------------------------------------------------------
+# --- text outputs -------------------------------------------------------------------------------
 
-#: Endpoint of the S3 service ``s3://`` URIs refer to (e.g. a MinIO or moto URL); empty: AWS, or
-#: boto3's own ``AWS_ENDPOINT_URL``. Credentials come from boto3's usual chain (environment, profile).
+#: Text record formats written through ``FEEDS``: ``jsonl`` and/or ``parquet`` (see docs/outputs.md).
+KLIPING_TEXT_FORMATS = ["jsonl", "parquet"]
+
+#: Gzip the JSON lines batches (``.jsonl.gz``, Scrapy's ``GzipPlugin``).
+KLIPING_TEXT_GZIP = False
+
+#: Records per text batch file; a new file (``<run>-<n+1>``) starts after this many. 0: one file per run.
+KLIPING_TEXT_BATCH_ITEMS = 1000
+
+# --- stores -------------------------------------------------------------------------------------
+
+#: Store classes by output URI scheme (dotted paths): where WARCs, indexes and text batches go.
+KLIPING_STORES_BASE = {
+    "file": "archive.stores.local.LocalStore",
+    "s3": "archive.stores.s3.S3Store",
+}
+
+#: Extra or replacement store classes by URI scheme, merged over the base dict (``None`` disables one).
+KLIPING_STORES: dict[str, str] = {}
+
+#: Check at start-up that the output store takes files (S3: head-bucket and a small put/delete),
+#: stopping the crawl with one line naming the endpoint and bucket if not.
+KLIPING_STORE_CHECK = True
+
+# --- S3 -----------------------------------------------------------------------------------------
+
+#: Endpoint of an S3-compatible service (``https://minio.example:9000``, a moto URL) for the
+#: output store and for ``s3://`` inputs of ``kliping extract``; empty: AWS, or boto3's
+#: ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3``.
 KLIPING_S3_ENDPOINT_URL = ""
+
+#: Region of the bucket; empty: from boto3's configuration (``AWS_DEFAULT_REGION``, profile).
+KLIPING_S3_REGION = ""
+
+#: ``auto``, ``path`` (``endpoint/bucket/key``, most S3-compatible services) or ``virtual``.
+KLIPING_S3_ADDRESSING_STYLE = "auto"
+
+#: Files at least this large (bytes) are uploaded in parts.
+KLIPING_S3_MULTIPART_THRESHOLD = 64 * 1024 * 1024
+
+#: Size of each part of a multipart upload (bytes; at least 5 MiB on S3).
+KLIPING_S3_MULTIPART_CHUNKSIZE = 64 * 1024 * 1024
+
+#: Attempts per S3 request, retried with exponential backoff (botocore's ``standard`` mode).
+KLIPING_S3_MAX_ATTEMPTS = 5
+
+#: Seconds to wait for a connection to the endpoint.
+KLIPING_S3_CONNECT_TIMEOUT = 10.0
+
+#: How an upload is verified before the local file is removed: ``etag`` (size and MD5 ETag,
+#: multipart-aware) or ``size`` (for buckets whose ETags are not MD5s, e.g. SSE-KMS).
+KLIPING_S3_VERIFY = "etag"
+
+#: Access key id; empty (recommended): boto3's chain (``AWS_ACCESS_KEY_ID``, ``AWS_PROFILE``, roles).
+KLIPING_S3_ACCESS_KEY_ID = ""
+
+#: Secret access key; empty (recommended): boto3's chain. Never logged.
+KLIPING_S3_SECRET_ACCESS_KEY = ""
+
+#: Session token for temporary credentials; empty: boto3's chain.
+KLIPING_S3_SESSION_TOKEN = ""

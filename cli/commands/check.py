@@ -1,26 +1,25 @@
-"""``kliping check``: check that the output store and the seen-article state can be used."""
+"""``kliping check``: validate settings, outlet configs and the output store before a scheduled crawl."""
 
 from __future__ import annotations
 
 import argparse
 
-from cli.commands.plugin import call
-from cli.common import crawl_options
+from cli.common import overrides
 
-HELP = "check that the output store and state are reachable and writable"
+HELP = "validate settings, outlet configs and the output store"
 DESCRIPTION = (
-    "Check the configured output (local directory or s3://bucket/prefix) and seen-article "
-    "state before a scheduled crawl: reachable, writable, credentials present. Exit 0 when all is "
-    "well, 1 otherwise, one line per problem."
+    "Validate settings and outlet configs and check that the output store (local directory or "
+    "s3://bucket/prefix) takes files now: reachable, bucket present, credentials accepted. One line "
+    "per problem; exit 2 if any."
 )
-PARENTS = (crawl_options,)
-#: Provided by the stores (S3) work: ``function(args, settings) -> exit code``.
-TARGET = "stores.check:run_check"
+PARENTS = ()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    del parser  # --output from the shared options is all it takes
+    parser.add_argument("--output", metavar="DIR|URI", help="output root (default: data, or KLIPING_OUTPUT)")
 
 
 def run(args: argparse.Namespace) -> int:
-    return call(TARGET, args)
+    from cli.storecmds import cmd_check
+
+    return cmd_check(args, overrides)

@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     from cli.runner import run_spider
+    from cli.storecmds import preflight
     from settings.outlets import load_outlets
     from spiders.params import OutletSpiderParams, parse_params
 
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     for name in args.outlets:
         if name not in known:
             raise BadInput(f"unknown outlet {name!r} (known: {', '.join(sorted(known))})")
+    preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
     stats = run_spider("outlet", settings, quiet=quiet(args), **spider_args)
     unreachable = stats.get("kliping/unreachable_outlets") or []
     for line in unreachable:

@@ -23,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cli.runner import run_spider
+    from cli.storecmds import preflight
     from spiders.urllist import read_url_list
 
     good, bad = read_url_list(args.file)
@@ -32,5 +33,6 @@ def run(args: argparse.Namespace) -> int:
     if not good:
         print(f"{args.file}: no fetchable URL", file=sys.stderr)
         return EXIT_BAD_INPUT
+    preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
     stats = run_spider("urls", settings, quiet=quiet(args), file=args.file, report_bad_lines="0")
     return exit_code(stats, EXIT_BAD_INPUT if bad else EXIT_OK)

@@ -1,26 +1,24 @@
-"""``kliping upload``: upload finished local output (WARCs, text, run summaries) to the store."""
+"""``kliping upload``: send files left in the local spool to the output store."""
 
 from __future__ import annotations
 
 import argparse
 
-from cli.commands.plugin import call
-from cli.common import crawl_options
+from cli.common import overrides
 
-HELP = "upload finished local files to the output store (s3://...)"
+HELP = "send files left in the local spool to the output store"
 DESCRIPTION = (
-    "Upload finished WARC files, text records and run summaries from a local directory (default: "
-    "the work directory's spool) to the output store given by --output or KLIPING_OUTPUT, e.g. "
-    "after a crawl that ran with the network to S3 down."
+    "Send every complete file in the local spool (KLIPING_WORKDIR/spool) to the remote output "
+    "store, verified, removing each local copy once it is stored. Exit 1 if some files stay."
 )
-PARENTS = (crawl_options,)
-#: Provided by the stores (S3) work: ``function(args, settings) -> exit code``.
-TARGET = "stores.upload:run_upload"
+PARENTS = ()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", nargs="?", metavar="DIR", help="local directory to upload")
+    parser.add_argument("--output", metavar="DIR|URI", help="output root (default: data, or KLIPING_OUTPUT)")
 
 
 def run(args: argparse.Namespace) -> int:
-    return call(TARGET, args)
+    from cli.storecmds import cmd_upload
+
+    return cmd_upload(args, overrides)
