@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", metavar="DIR|URI", help="output root (default: data, or KLIPING_OUTPUT)"
     )
     crawling.add_argument("--proxy", metavar="URL", help="send every request through this forward proxy")
+    crawling.add_argument(
+        "--state",
+        metavar="URI",
+        help="seen-article state (KLIPING_STATE); redis://host:port/db also shares the frontier "
+        "between workers",
+    )
 
     parser = argparse.ArgumentParser(
         prog="kliping", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -96,6 +102,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["KLIPING_OUTPUT"] = args.output
     if getattr(args, "proxy", None):
         overrides["KLIPING_PROXY"] = args.proxy
+    if getattr(args, "state", None):
+        overrides["KLIPING_STATE"] = args.state
     level = "DEBUG" if args.debug else "INFO" if args.verbose else "WARNING"
     overrides.setdefault("LOG_LEVEL", level)
     return overrides
@@ -107,6 +115,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from spiders.params import OutletSpiderParams, parse_params
 
     settings = project_settings(_overrides(args))
+    _check_shared_state(settings.get("KLIPING_STATE"))
     spider_args: dict[str, Any] = {"outlet": ",".join(args.outlets)}
     if args.since:
         spider_args["since"] = args.since
@@ -136,6 +145,7 @@ def cmd_scrape(args: argparse.Namespace) -> int:
         print(f"{args.file}: no fetchable URL", file=sys.stderr)
         return EXIT_BAD_INPUT
     settings = project_settings(_overrides(args))
+    _check_shared_state(settings.get("KLIPING_STATE"))
     stats = run_spider("urls", settings, file=args.file, report_bad_lines="0")
     _print_summary(stats)
     if bad:
@@ -176,6 +186,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_shared_state(uri: str | None) -> None:
+    """A Redis state URI must parse and answer before workers start on it."""
+    from state.redis import check_reachable, is_redis_uri
+
+    if is_redis_uri(uri):
+        check_reachable(str(uri))
+
+
 def _print_summary(stats: dict[str, Any]) -> None:
     responses = stats.get("downloader/response_count", 0)
     archived = stats.get("kliping/warc/responses", 0)
@@ -191,10 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from settings.outlets import OutletConfigError
     from spiders.params import ParamsError
     from spiders.urllist import UrlListError
+    from state import StateError
 
     try:
         return COMMANDS[args.command](args)
-    except (BadInput, UrlListError, ParamsError, OutletConfigError) as exc:
+    except (BadInput, UrlListError, ParamsError, OutletConfigError, StateError) as exc:
         if args.debug:
             raise
         print(f"kliping {args.command}: {exc}", file=sys.stderr)
