@@ -29,6 +29,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
@@ -96,7 +99,7 @@ def check_reachable(uri: str) -> None:
 
 def redis_settings(uri: str) -> dict[str, Any]:
     """The Scrapy settings that put the request queue and the duplicate filter in Redis at ``uri``."""
-    url, prefix = parse_redis_uri(uri)
+    url, _ = parse_redis_uri(uri)
     return {
         "SCHEDULER": "state.redis.RoundScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
@@ -134,10 +137,10 @@ class RedisSeenStore:
 
     def claim(self, url: str) -> bool:
         # SADD answers how many members it added: 1 for the first caller anywhere, 0 after.
-        return int(self.client.sadd(self.key, url)) == 1  # type: ignore[arg-type]
+        return int(self.client.sadd(self.key, url)) == 1
 
     def __len__(self) -> int:
-        return int(self.client.scard(self.key))  # type: ignore[arg-type]
+        return int(self.client.scard(self.key))
 
     def close(self) -> None:
         self.client.close()
@@ -159,7 +162,7 @@ if current then
     redis.call('ZADD', workers, now, ARGV[4])
     return {current, ''}
   end
-  for _, kind in ipairs({':requests', ':dupefilter', ':workers'}) do
+  for _, kind in ipairs({':requests', ':dupefilter', ':workers', ':idle'}) do
     redis.call('EXPIRE', base .. current .. kind, ARGV[5])
   end
 end
@@ -176,15 +179,17 @@ return 1
 """
 
 # Leave a round; the last live worker to leave with nothing queued ends it (its keys expire).
-# KEYS: workers, requests, dupefilter, round pointer; ARGV: worker id, timeout, round id, keep secs.
+# KEYS: workers, requests, dupefilter, idle, round pointer; ARGV: worker id, timeout, round id,
+# keep secs.
 _LEAVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[4], ARGV[1])
 if redis.call('ZCOUNT', KEYS[1], now - tonumber(ARGV[2]), '+inf') > 0 then return 0 end
 if redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
-if redis.call('GET', KEYS[4]) == ARGV[3] then redis.call('DEL', KEYS[4]) end
-for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+if redis.call('GET', KEYS[5]) == ARGV[3] then redis.call('DEL', KEYS[5]) end
+for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
 return 1
 """
 
@@ -194,18 +199,26 @@ def round_pointer_key(prefix: str, spider: str) -> str:
 
 
 def round_key(prefix: str, spider: str, round_id: str, kind: str) -> str:
-    """A key of one round: ``kind`` is ``requests``, ``dupefilter`` or ``workers``."""
+    """A key of one round: ``kind`` is ``requests``, ``dupefilter``, ``workers`` or ``idle``."""
     return f"{prefix}:{spider}:{round_id}:{kind}"
 
 
-def live_workers(client: redis.Redis, prefix: str, spider: str, timeout: float) -> list[str]:
-    """Workers of ``spider``'s current round that beat within ``timeout`` seconds (for monitoring)."""
-    current = client.get(round_pointer_key(prefix, spider))
-    if not current:
+def current_round(client: redis.Redis, prefix: str, spider: str) -> str | None:
+    """The id of ``spider``'s current (or last unfinished) round, None when there is none."""
+    value = client.get(round_pointer_key(prefix, spider))
+    return value.decode() if isinstance(value, bytes) else None
+
+
+def live_workers(
+    client: redis.Redis, prefix: str, spider: str, timeout: float, round_id: str | None = None
+) -> list[str]:
+    """Workers of a round (default: the current one) that beat within ``timeout`` seconds."""
+    round_id = round_id or current_round(client, prefix, spider)
+    if not round_id:
         return []
-    secs, micros = client.time()  # type: ignore[misc]
+    secs, micros = client.time()
     now = secs + micros / 1e6
-    workers = round_key(prefix, spider, current.decode(), "workers")  # type: ignore[union-attr]
+    workers = round_key(prefix, spider, round_id, "workers")
     members = client.zrangebyscore(workers, now - timeout, "+inf")
     return [m.decode() for m in members]  # type: ignore[union-attr]
 
@@ -231,6 +244,7 @@ class RoundScheduler(Scheduler):
     round_id: str = ""
     worker: str = ""
     _beats: LoopingCall | None = None
+    _idle: bool = False
 
     @classmethod
     def from_settings(cls, settings: Any) -> RoundScheduler:
@@ -241,6 +255,31 @@ class RoundScheduler(Scheduler):
         instance.keep = settings.getint("KLIPING_REDIS_ROUND_KEEP", 86400)
         instance.worker = worker_id()
         return instance
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RoundScheduler:
+        instance = super().from_crawler(crawler)
+        assert isinstance(instance, RoundScheduler)
+        crawler.signals.connect(instance.keep_while_others_work, signal=signals.spider_idle)
+        return instance
+
+    def keep_while_others_work(self, spider: Any) -> None:
+        """Stay open on an empty queue while another live worker is busy and may add to it.
+
+        A worker that is fetching a listing is about to queue its articles; the others wait for
+        them instead of leaving early. Scrapy asks again every few seconds. Idle workers are
+        listed in the round's ``idle`` set, so two idle workers do not wait on each other.
+        """
+        if not self._idle:
+            self.server.sadd(self._key("idle"), self.worker)
+            self._idle = True
+        idle = {m.decode() for m in self.server.smembers(self._key("idle"))}
+        busy = [w for w in self.live_workers() if w != self.worker and w not in idle]
+        if busy:
+            raise DontCloseSpider(f"queue empty, waiting on {len(busy)} busy worker(s)")
+
+    def live_workers(self) -> list[str]:
+        return live_workers(self.server, self.prefix, self.spider.name, self.heartbeat, self.round_id)
 
     def open(self, spider: Any) -> None:
         self.spider = spider
@@ -271,10 +310,28 @@ class RoundScheduler(Scheduler):
         self._beats = LoopingCall(self._beat)
         self._beats.start(self.heartbeat / BEATS_PER_TIMEOUT, now=False)
 
-    def _load_queue(self, spider: Any, key: str) -> Any:
-        from scrapy.utils.misc import load_object
+    # scrapy-redis's own versions pass ``spider=`` to the stats, which Scrapy 2.19 deprecates.
+    def enqueue_request(self, request: Any) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats is not None:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
 
-        return load_object(self.queue_cls)(server=self.server, spider=spider, key=key, serializer=self.serializer)
+    def next_request(self) -> Any:
+        request = self.queue.pop(self.idle_before_close)
+        if request is not None and self._idle:
+            self.server.srem(self._key("idle"), self.worker)
+            self._idle = False
+        if request is not None and self.stats is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def _load_queue(self, spider: Any, key: str) -> Any:
+        queue_cls = load_object(self.queue_cls)
+        return queue_cls(server=self.server, spider=spider, key=key, serializer=self.serializer)
 
     def _key(self, kind: str) -> str:
         return round_key(self.prefix, self.spider.name, self.round_id, kind)
@@ -291,10 +348,11 @@ class RoundScheduler(Scheduler):
             self._beats.stop()
         ended = self.server.eval(
             _LEAVE,
-            4,
+            5,
             self._key("workers"),
             self._key("requests"),
             self._key("dupefilter"),
+            self._key("idle"),
             round_pointer_key(self.prefix, self.spider.name),
             self.worker,
             self.heartbeat,

@@ -49,7 +49,7 @@ def article_html(n: int) -> bytes:
         f'<link rel="canonical" href="{article_url(n)}"></head><body>'
         f'<nav><a href="/">Beranda</a></nav><main><article><h1>{title}</h1>'
         f'<div class="date">Senin, {1 + n % 28} Jan 2024 10:00 WIB</div>'
-        f"<div class=\"body\">{paragraphs}</div></article></main><footer>Beritauji</footer></body></html>"
+        f'<div class="body">{paragraphs}</div></article></main><footer>Beritauji</footer></body></html>'
     ).encode()
 
 
