@@ -95,9 +95,9 @@ def redis_uri(redis_server: RedisServer) -> Iterator[str]:
 
 @pytest.fixture
 def news_web() -> Iterator[tuple[ReplayWeb, list[str]]]:
-    """The made-up outlet (24 articles) on its own replay web."""
+    """The made-up outlet (16 articles) on its own replay web."""
     with ReplayWeb() as web:
-        urls = newsweb.serve(web, 24)
+        urls = newsweb.serve(web, 16)
         yield web, urls
 
 

@@ -27,7 +27,7 @@ def crawl_args(web: ReplayWeb, outlets: Path | None, *extra: str) -> list[str]:
     return ["crawl", "--proxy", web.proxy_url, *where, *FAST, *extra]
 
 
-def slow_down(web: ReplayWeb, articles: list[str], seconds: float = 1.0) -> None:
+def slow_down(web: ReplayWeb, articles: list[str], seconds: float = 0.5) -> None:
     """Articles answer slowly, so one worker cannot finish the round alone before the other joins."""
     for url in articles:
         web.fault(url, delay=seconds)
