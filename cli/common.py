@@ -53,6 +53,12 @@ def crawl_options() -> argparse.ArgumentParser:
         "--output", metavar="DIR|URI", help="output root (default: data, or KLIPING_OUTPUT)"
     )
     crawling.add_argument("--proxy", metavar="URL", help="send every request through this forward proxy")
+    crawling.add_argument(
+        "--state",
+        metavar="URI",
+        help="seen-article state (KLIPING_STATE); redis://host:port/db also shares the frontier "
+        "between workers",
+    )
     return crawling
 
 
@@ -63,6 +69,8 @@ def overrides(args: argparse.Namespace, *, output_setting: bool = True) -> dict[
         values["KLIPING_OUTPUT"] = args.output
     if getattr(args, "proxy", None):
         values["KLIPING_PROXY"] = args.proxy
+    if getattr(args, "state", None):
+        values["KLIPING_STATE"] = args.state
     # Quiet by default: Scrapy's INFO chatter stays off stderr; cli.runner still shows progress.
     level = "DEBUG" if args.debug else "INFO" if args.verbose else "WARNING"
     values.setdefault("LOG_LEVEL", level)

@@ -41,6 +41,17 @@ KLIPING_STATE_STORES_BASE = {
 #: Extra or replacement seen-store classes by URI scheme, merged over the base dict.
 KLIPING_STATE_STORES: dict[str, str] = {}
 
+# --- scale-out ----------------------------------------------------------------------------------
+
+#: With ``KLIPING_STATE=redis://...``: seconds after its last heartbeat that a worker counts as
+#: dead. A worker that starts when no worker of the current round is alive begins a new round
+#: (listings read again; what a killed worker had taken from the queue is found again).
+KLIPING_REDIS_HEARTBEAT = 30.0
+
+#: With ``KLIPING_STATE=redis://...``: seconds a finished or abandoned round's queue and duplicate
+#: filter stay in Redis (for inspection) before they expire.
+KLIPING_REDIS_ROUND_KEEP = 86400
+
 # --- fetching -----------------------------------------------------------------------------------
 
 #: Forward proxy every request goes through (``http://host:port``), e.g. the replay web; empty: none.

@@ -66,6 +66,12 @@ class KlipingSpider(Spider):
         if settings.getpriority("USER_AGENT") in (None, 0):
             contact = settings.get("KLIPING_CONTACT_URL")
             settings.set("USER_AGENT", f"kliping/0.1 (+{contact})", priority="spider")
+        # A Redis state store also shares the request queue and duplicate filter between workers.
+        state = settings.get("KLIPING_STATE")
+        if str(state or "").startswith(("redis://", "rediss://")):
+            from state.redis import redis_settings
+
+            settings.setdict(redis_settings(str(state)), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:

@@ -212,7 +212,11 @@ class OutletSpider(KlipingSpider):
     def listing_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
         outlet: Outlet = request.cb_kwargs["outlet"]
-        self.unreached[outlet.name].append(f"{request.url} ({describe_failure(failure)})")
+        if isinstance(failure.value, HttpError):
+            # The site answered: the listing is stale or gone (an error, counted), the outlet reachable.
+            self.reached[outlet.name] += 1
+        else:
+            self.unreached[outlet.name].append(f"{request.url} ({describe_failure(failure)})")
         self.request_failed(failure)
 
     def closed(self, reason: str) -> None:

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from cli.storecmds import preflight
     from settings.outlets import load_outlets
     from spiders.params import OutletSpiderParams, parse_params
+    from state.redis import check_shared_state
 
     spider_args: dict[str, Any] = {"outlet": ",".join(args.outlets)}
     if args.since:
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         if name not in known:
             raise BadInput(f"unknown outlet {name!r} (known: {', '.join(sorted(known))})")
     preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
+    check_shared_state(settings.get("KLIPING_STATE"))
     stats = run_spider("outlet", settings, quiet=quiet(args), **spider_args)
     unreachable = stats.get("kliping/unreachable_outlets") or []
     for line in unreachable:

@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from cli.runner import run_spider
     from cli.storecmds import preflight
     from spiders.urllist import read_url_list
+    from state.redis import check_shared_state
 
     good, bad = read_url_list(args.file)
     settings = settings_for(args)
@@ -34,5 +35,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: no fetchable URL", file=sys.stderr)
         return EXIT_BAD_INPUT
     preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
+    check_shared_state(settings.get("KLIPING_STATE"))
     stats = run_spider("urls", settings, quiet=quiet(args), file=args.file, report_bad_lines="0")
     return exit_code(stats, EXIT_BAD_INPUT if bad else EXIT_OK)

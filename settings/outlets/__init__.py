@@ -7,7 +7,10 @@ re-extraction from WARC files finds the same outlet hints as the crawl did.
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import re
+import tempfile
 import tomllib
 from collections.abc import Iterable
 from functools import cached_property
@@ -188,10 +191,22 @@ def load_outlet(path: Path) -> Outlet:
     return outlet
 
 
+@functools.cache
+def builtin_dir() -> Path:
+    """The built-in outlet files; from a zipped egg (as scrapyd runs it) copied out to a temp dir."""
+    if BUILTIN_DIR.is_dir():
+        return BUILTIN_DIR
+    target = Path(tempfile.mkdtemp(prefix="kliping-outlets-"))
+    for entry in importlib.resources.files(__name__).iterdir():
+        if entry.name.endswith(".toml"):
+            (target / entry.name).write_bytes(entry.read_bytes())
+    return target
+
+
 def load_outlets(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Outlet]:
     """All outlets: the built-in ones, then those in ``extra_dirs`` (a later file wins by name)."""
     outlets: dict[str, Outlet] = {}
-    for directory in (BUILTIN_DIR, *map(Path, extra_dirs)):
+    for directory in (builtin_dir(), *map(Path, extra_dirs)):
         if not directory.is_dir():
             raise OutletConfigError(f"{directory}: outlet directory not found")
         for path in sorted(directory.glob("*.toml")):

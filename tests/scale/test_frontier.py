@@ -1,0 +1,142 @@
+"""Workers sharing one frontier in Redis: together they do what one process does, each URL once,
+and what a killed worker had taken is fetched by a later round."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import redis
+
+from replayweb import ReplayWeb
+from state.redis import live_workers, parse_redis_uri
+from tests.conftest import corpus_path
+from tests.scale import newsweb
+from tests.scale.conftest import Worker, Workers, wait_until
+
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "KLIPING_EXTRACT_WORKERS=1"]
+# A worker holds up to CONCURRENT_REQUESTS requests taken from the shared queue; few here, so a
+# small crawl is shared at all.
+SHARED = ["-s", "CONCURRENT_REQUESTS=2"]
+# A short heartbeat, so a killed worker is noticed within seconds.
+QUICK_DEATH = ["-s", "KLIPING_REDIS_HEARTBEAT=2"]
+
+
+def crawl_args(web: ReplayWeb, outlets: Path | None, *extra: str) -> list[str]:
+    where = ["-s", f"KLIPING_OUTLETS_DIRS={outlets}"] if outlets else []
+    return ["crawl", "--proxy", web.proxy_url, *where, *FAST, *extra]
+
+
+def slow_down(web: ReplayWeb, articles: list[str], seconds: float = 0.5) -> None:
+    """Articles answer slowly, so one worker cannot finish the round alone before the other joins."""
+    for url in articles:
+        web.fault(url, delay=seconds)
+
+
+def articles_fetched(web: ReplayWeb, articles: list[str]) -> int:
+    return sum(1 for url in articles if web.hits(url))
+
+
+def fetched(web: ReplayWeb) -> Counter[str]:
+    return Counter(record.url for record in web.requests if record.method == "GET")
+
+
+def workers_in_round(uri: str) -> int:
+    url, prefix = parse_redis_uri(uri)
+    client = redis.Redis.from_url(url)
+    try:
+        return len(live_workers(client, prefix, "outlet", timeout=60))
+    finally:
+        client.close()
+
+
+def start_two(workers: Workers, args: list[str], uri: str) -> tuple[Worker, Worker]:
+    """Worker a, then worker b once a is in the round; a waits (stopped) until b has joined too.
+
+    a stays stopped for less than its heartbeat timeout (the default 30 s), so it stays alive.
+    """
+    a = workers.start("a", *args)
+    wait_until(lambda: workers_in_round(uri) == 1, 60, "worker a to join the round")
+    a.pause()
+    b = workers.start("b", *args)
+    wait_until(lambda: workers_in_round(uri) == 2, 60, "worker b to join the round")
+    a.resume()
+    return a, b
+
+
+def test_two_workers_do_the_work_of_one_and_fetch_each_url_once(
+    news_web: tuple[ReplayWeb, list[str]], redis_uri: str, workers: Workers, tmp_path: Path
+) -> None:
+    web, articles = news_web
+    outlets = newsweb.write_outlet(tmp_path / "outlets").parent
+    single = workers.start("single", *crawl_args(web, outlets, newsweb.OUTLET))
+    assert single.wait() == 0, single.stderr
+    alone = {row["url"]: row["text"] for row in single.rows()}
+    assert set(alone) == set(articles)
+    web.reset_counters()
+    slow_down(web, articles)
+
+    a, b = start_two(
+        workers, crawl_args(web, outlets, newsweb.OUTLET, "--state", redis_uri, *SHARED), redis_uri
+    )
+    assert a.wait() == 0, a.stderr
+    assert b.wait() == 0, b.stderr
+
+    assert a.rows() and b.rows(), "both workers should have taken articles from the shared queue"
+    rows = a.rows() + b.rows()
+    assert sorted(row["url"] for row in rows) == sorted(alone)
+    assert {row["url"]: row["text"] for row in rows} == alone
+    counts = fetched(web)
+    # robots.txt: every worker reads the rules for itself; everything else is fetched once in all.
+    assert {url: n for url, n in counts.items() if n > 1 and not url.endswith("/robots.txt")} == {}
+    assert all(counts[url] == 1 for url in articles)
+
+
+def test_a_killed_worker_loses_nothing_the_next_round_fetches_it(
+    news_web: tuple[ReplayWeb, list[str]], redis_uri: str, workers: Workers, tmp_path: Path
+) -> None:
+    web, articles = news_web
+    outlets = newsweb.write_outlet(tmp_path / "outlets").parent
+    slow_down(web, articles, seconds=2.0)
+    args = crawl_args(web, outlets, newsweb.OUTLET, "--state", redis_uri, *SHARED, *QUICK_DEATH)
+    a = workers.start("a", *args)
+    wait_until(lambda: articles_fetched(web, articles) >= 1, 60, "worker a to fetch an article")
+    b = workers.start("b", *args)
+    wait_until(lambda: workers_in_round(redis_uri) == 2, 60, "worker b to join the round")
+    a.kill()
+    # b drains the queue, waits out a's heartbeat, and ends the round.
+    assert b.wait() == 0, b.stderr
+    before = {row["url"] for row in a.rows() + b.rows()}
+    assert before < set(articles), "what a had taken from the queue is lost to this round"
+    wait_until(lambda: workers_in_round(redis_uri) == 0, 30, "no live worker in the round")
+
+    web.clear_faults()
+    restart = workers.start("restart", *args)
+    assert restart.wait() == 0, restart.stderr
+    after = {row["url"] for row in restart.rows()}
+    # The restart is a new round: it reads the listings again and fetches what was never saved.
+    assert set(articles) - before <= after
+    assert before | after == set(articles)
+
+
+def test_two_workers_over_the_corpus_match_one(
+    corpus_web: ReplayWeb, redis_uri: str, workers: Workers
+) -> None:
+    assert corpus_path().is_dir()
+    single = workers.start("single", *crawl_args(corpus_web, None))
+    single.wait()
+    alone = {row["url"]: row["text"] for row in single.rows()}
+    pages = {page for row in single.rows() for page in row["pages"]}
+    assert alone, single.stderr
+    corpus_web.reset_counters()
+
+    args = crawl_args(corpus_web, None, "--state", redis_uri, *SHARED)
+    a, b = workers.start("a", *args), workers.start("b", *args)
+    assert a.wait() == single.proc.returncode, a.stderr
+    assert b.wait() == single.proc.returncode, b.stderr
+    rows = a.rows() + b.rows()
+    assert len(rows) == len(alone)
+    assert {row["url"]: row["text"] for row in rows} == alone
+    counts = fetched(corpus_web)
+    # Every page of every story (a single-page variant such as ?page=all included) once.
+    assert all(counts[url] == 1 for url in pages)
