@@ -122,7 +122,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     unreachable = stats.get("kliping/unreachable_outlets") or []
     for line in unreachable:
         print(line, file=sys.stderr)
-    return EXIT_FAILURES if unreachable else EXIT_OK
+    return EXIT_FAILURES if unreachable or stats.get("kliping/stopped") else EXIT_OK
 
 
 def cmd_scrape(args: argparse.Namespace) -> int:
@@ -181,6 +181,9 @@ def _print_summary(stats: dict[str, Any]) -> None:
     archived = stats.get("kliping/warc/responses", 0)
     articles = stats.get("item_scraped_count", 0)
     print(f"responses {responses}, archived {archived}, articles {articles}", file=sys.stderr)
+    if stats.get("kliping/stopped"):
+        # Why the run stopped early (a full disk...): one line, the run exits non-zero.
+        print(f"stopped: {stats['kliping/stopped']}", file=sys.stderr)
 
 
 COMMANDS = {"crawl": cmd_crawl, "scrape": cmd_scrape, "extract": cmd_extract}

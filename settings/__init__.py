@@ -35,7 +35,17 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "fetch.quietlog.QuietNetworkErrors": 0,
+    # Reliability (docs/reliability.md): recovery runs when built, so it must come before the
+    # archiver; the space guard before the archiver, so it checks before each write.
+    "archive.recovery.RecoverOpenWarcs": 50,
+    "archive.space.OutputSpaceGuard": 60,
+    "fetch.frontier.FrontierExtension": 70,
+    "fetch.shutdown.ShutdownDeadline": 80,
     "archive.extension.WarcArchiver": 100,
+}
+
+SPIDER_MIDDLEWARES = {
+    "fetch.frontier.FrontierSpiderMiddleware": 950,
 }
 
 ITEM_PIPELINES = {
