@@ -7,8 +7,9 @@
   (the extract pipeline writes its story record first), so its request is settled.
   :class:`FrontierSpiderMiddleware` settles requests whose callback yields no item (not HTML).
 - ``spider_opened``: the job's pending requests from a killed or stopped run are scheduled again
-  with their callback looked up by name on the spider; failed requests stay pending and are tried
-  at most ``KLIPING_FRONTIER_MAX_ATTEMPTS`` times over restarts.
+  with their callback looked up by name on the spider; a request that stays pending although a run
+  fetched it (it failed) is tried by at most ``KLIPING_FRONTIER_MAX_ATTEMPTS`` runs, then given up
+  (``kliping/skipped/frontier_gave_up``).
 - ``spider_closed`` with reason ``finished``: the job owes nothing, its rows are forgotten.
 
 Spiders need no code for this. A spider may define ``frontier_job()`` (the identity of a job,
@@ -92,10 +93,13 @@ class FrontierExtension:
         self.callbacks = set(callbacks)
         self.max_attempts = max_attempts
         self.job = ""
+        self.fetched: set[str] = set()  # frontier URLs whose download ended in this run
+        self.settled: set[str] = set()
         self.run_id = run_id(crawler.settings)
         connect = crawler.signals.connect
         connect(self.spider_opened, signal=signals.spider_opened)
         connect(self.request_scheduled, signal=signals.request_scheduled)
+        connect(self.request_left_downloader, signal=signals.request_left_downloader)
         connect(self.item_settled, signal=signals.item_scraped)
         connect(self.item_settled, signal=signals.item_dropped)
         connect(self.item_settled, signal=signals.item_error)
@@ -137,7 +141,6 @@ class FrontierExtension:
                 cb_kwargs = decode_kwargs(owed.cb_kwargs, dirs)
             except (KeyError, ValueError):
                 continue
-            self.frontier.count_attempt(self.job, owed.url)
             request = Request(
                 owed.url,
                 callback=callback,
@@ -164,10 +167,16 @@ class FrontierExtension:
         self.frontier.add_pending(self.job, request.url, callback, kwargs)
         request.meta[FRONTIER_META_KEY] = request.url
 
+    def request_left_downloader(self, request: Request, spider: Spider) -> None:
+        url = request.meta.get(FRONTIER_META_KEY)
+        if url:
+            self.fetched.add(url)
+
     def settle(self, response: Response | None) -> None:
         url = response.meta.get(FRONTIER_META_KEY) if response is not None else None
         if url:
             self.frontier.mark_done([url], self.job)
+            self.settled.add(url)
 
     def item_settled(self, item: Any, response: Response | None = None, **_: Any) -> None:
         self.settle(response)
@@ -175,6 +184,11 @@ class FrontierExtension:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if reason == "finished":
             self.frontier.forget_job(self.job)
+            return
+        # An attempt is a run that fetched the request (or failed to) and ended without settling it.
+        # A killed run counts nothing: the kill is not the page's fault.
+        for url in self.fetched - self.settled:
+            self.frontier.count_attempt(self.job, url)
 
     def engine_stopped(self) -> None:
         # Last: feeds and WARCs are closed by now, so this run needs no recovery (unless a write failed).

@@ -112,7 +112,8 @@ KLIPING_FRONTIER_PATH = ""
 #: Names of spider callbacks whose requests are articles kept in the frontier.
 KLIPING_FRONTIER_CALLBACKS = ["parse_article", "parse_page"]
 
-#: A pending article request is scheduled again by at most this many restarts, then given up.
+#: A pending article request that failed is tried by at most this many runs, then given up (a
+#: killed run does not count).
 KLIPING_FRONTIER_MAX_ATTEMPTS = 3
 
 #: Seconds a stop signal (SIGTERM, SIGINT) waits for downloads in flight before cancelling them,

@@ -1,7 +1,8 @@
-"""kill -9 at random moments: restarted each time, the crawl ends with every article once, every WARC valid."""
+"""kill -9 at random moments, restarting each time: every article once in the end, every WARC valid."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -45,10 +46,8 @@ def kill_9(proc: subprocess.Popen[str]) -> None:
     """SIGKILL the crawl's main process, as the OOM killer would, then its orphaned helpers."""
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def wait_for_output(cwd: Path, proc: subprocess.Popen[str], bound: float = 30.0) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.recovery import open_warcs, recover_open_warcs, recover_warc, scan_complete, writer_alive
 from archive.records import Exchange
+from archive.recovery import open_warcs, recover_open_warcs, recover_warc, scan_complete, writer_alive
 from archive.writer import RollingWarcWriter
 from tests.warcs import records, warcio_check
 

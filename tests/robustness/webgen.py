@@ -9,12 +9,13 @@ from replayweb import ReplayWeb
 
 HOST = "https://www.kabarcontoh.id"
 
-WORDS = (
-    "pemerintah daerah warga pasar harga banjir jalan sekolah rumah sakit petani nelayan hujan "
-    "pelabuhan kereta bandara festival budaya gubernur bupati desa kota provinsi anggaran listrik "
-    "air bersih jembatan panen beras cabai bawang ikan gula minyak kopi teh cengkeh karet sawit "
-    "mahasiswa guru dokter perawat polisi tentara relawan pedagang sopir buruh kantor pabrik"
-).split()
+_WORDS = """
+pemerintah daerah warga pasar harga banjir jalan sekolah rumah sakit petani nelayan hujan
+pelabuhan kereta bandara festival budaya gubernur bupati desa kota provinsi anggaran listrik
+air bersih jembatan panen beras cabai bawang ikan gula minyak kopi teh cengkeh karet sawit
+mahasiswa guru dokter perawat polisi tentara relawan pedagang sopir buruh kantor pabrik
+"""
+WORDS = _WORDS.split()
 
 
 def sentence(rng: random.Random) -> str:
