@@ -7,7 +7,7 @@ from pathlib import Path
 
 from replayweb import ReplayWeb
 
-HOST = "https://www.kabarcontoh.id"
+HOST = "http://www.kabarcontoh.id"
 
 _WORDS = """
 pemerintah daerah warga pasar harga banjir jalan sekolah rumah sakit petani nelayan hujan
