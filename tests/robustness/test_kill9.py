@@ -19,11 +19,13 @@ KILLS = int(os.environ.get("KLIPING_KILLS") or 20)
 ARTICLES = 50
 
 
-def start(cwd: Path, web: ReplayWeb, log: Path | None = None) -> subprocess.Popen[str]:
+def start(cwd: Path, web: ReplayWeb, log: Path | None = None, *extra: str) -> subprocess.Popen[str]:
+    """``kliping scrape links.txt`` in ``cwd`` through the replay web, one request at a time."""
     args = [
         sys.executable, "-m", "cli", "scrape", "links.txt", "--proxy", web.proxy_url,
         "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "KLIPING_EXTRACT_WORKERS=1", "-s", "CONCURRENT_REQUESTS=1",
         "-s", "KLIPING_MIN_FREE_SPACE=0",
+        *extra,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     # Its own process group, so the extraction workers a kill orphans can be cleaned up after it.
