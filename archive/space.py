@@ -15,7 +15,6 @@ from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from settings.runinfo import local_dir
@@ -65,17 +64,36 @@ class OutputSpaceGuard:
         self.directories = directories
         self.min_free = min_free
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutputSpaceGuard:
         settings = crawler.settings
-        min_free = settings.getint("KLIPING_MIN_FREE_SPACE")
-        if min_free <= 0:
-            raise NotConfigured  # switched off on purpose: no warning
         dirs = [Path(local_dir(settings, "warc")), Path(local_dir(settings, "text"))]
-        return cls(crawler, dirs, min_free)
+        return cls(crawler, dirs, max(0, settings.getint("KLIPING_MIN_FREE_SPACE")))
+
+    def engine_stopped(self) -> None:
+        """After a write failed, cut this run's text batches to their last whole line (the feed
+        exporter may have written half a record); the articles cut are re-extracted from the
+        WARC at the next start, which sees this run as one to recover."""
+        stats = self.crawler.stats
+        if stats is None or not stats.get_value(STOPPED_KEY):
+            return
+        from pipelines.recovery import repair_jsonl
+        from settings.runinfo import run_id
+
+        run = run_id(self.crawler.settings)
+        text_dir = self.directories[1]
+        for path in sorted(text_dir.rglob(f"{run}-*.jsonl")) if run and text_dir.is_dir() else []:
+            try:
+                if repair_jsonl(path):
+                    stats.set_value(NEEDS_RECOVERY_KEY, True)
+            except OSError as exc:
+                logger.error("%s: cannot repair: %s", path, exc.strerror or exc)
 
     def response_downloaded(self, spider: Spider, **_: object) -> None:
+        if not self.min_free:
+            return
         for directory in self.directories:
             free = free_bytes(directory)
             if free < self.min_free:
@@ -88,4 +106,35 @@ class OutputSpaceGuard:
                 return
 
 
-__all__ = ["NEEDS_RECOVERY_KEY", "STOPPED_KEY", "OutputSpaceGuard", "free_bytes", "is_no_space", "stop_crawl"]
+class SpaceGuardPipeline:
+    """Item pipeline (last): once the run stops for lack of space, records are not written to the
+    text batch (half a record on a full disk would corrupt it); their stories are in the WARC, and
+    the next start re-extracts them (``kliping/skipped/no_space``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SpaceGuardPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: object) -> object:
+        stats = self.crawler.stats
+        if stats is not None and stats.get_value(STOPPED_KEY):
+            from scrapy.exceptions import DropItem
+
+            stats.inc_value("kliping/skipped/no_space")
+            stats.set_value(NEEDS_RECOVERY_KEY, True)
+            raise DropItem("run stopped for lack of space: left to recovery")
+        return item
+
+
+__all__ = [
+    "NEEDS_RECOVERY_KEY",
+    "STOPPED_KEY",
+    "OutputSpaceGuard",
+    "SpaceGuardPipeline",
+    "free_bytes",
+    "is_no_space",
+    "stop_crawl",
+]

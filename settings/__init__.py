@@ -50,6 +50,8 @@ SPIDER_MIDDLEWARES = {
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,
+    # Last: no text record is written once the run stopped for lack of space (docs/reliability.md).
+    "archive.space.SpaceGuardPipeline": 990,
 }
 
 # Text records: JSON lines under <output>/text/<spider>/<date>/<run>-<batch>.jsonl.
