@@ -76,6 +76,7 @@ class WarcArchiver:
     def __init__(self, crawler: Crawler, writer: RollingWarcWriter) -> None:
         self.crawler = crawler
         self.writer = writer
+        self.failed = False
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -133,8 +134,14 @@ class WarcArchiver:
         self.writer.warcinfo_fields.update(crawl_scope(spider))
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        if self.failed:
+            return
         moment = datetime.now(UTC)
-        provenance = self.writer.write(exchange_from(request, response, moment))
+        try:
+            provenance = self.writer.write(exchange_from(request, response, moment))
+        except OSError as exc:
+            self.write_failed(exc)
+            return
         stats = self.crawler.stats
         if stats is not None:
             stats.inc_value("kliping/warc/responses")
@@ -145,14 +152,34 @@ class WarcArchiver:
 
     def record_story(self, story: Story) -> None:
         """Write a ``metadata`` record naming the pages of one story, so re-extraction groups them alike."""
+        if self.failed:
+            return
         url, first_record = story.pages[0]
-        # Not the page's own URL: replay tools (pywb) index metadata records too, and one under the
-        # page's URL would be replayed in place of the page.
-        self.writer.write_metadata(STORY_URI_PREFIX + url, story.payload(), first_record)
+        try:
+            # Not the page's own URL: replay tools (pywb) index metadata records too, and one under the
+            # page's URL would be replayed in place of the page.
+            self.writer.write_metadata(STORY_URI_PREFIX + url, story.payload(), first_record)
+        except OSError as exc:
+            self.write_failed(exc)
+            return
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("kliping/warc/stories")
 
+    def write_failed(self, exc: OSError) -> None:
+        """Stop writing after a failed write (a disk full): the partial record stays in the ``.open``
+        file, which recovery cuts at the next start; the run stops with one line saying why."""
+        from archive.space import is_no_space, stop_crawl
+
+        self.failed = True
+        name = self.writer.current_name or str(self.writer.directory)
+        where = f"{self.writer.directory / name}.open" if self.writer.current_name else name
+        reason = "no_space" if is_no_space(exc) else "warc_write"
+        what = (exc.strerror or str(exc)).lower()
+        stop_crawl(self.crawler, reason, f"{what} writing {where}", needs_recovery=True)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.failed:
+            return  # closing would flush into the failed file; recovery renames it at the next start
         self.writer.close()
         stats = self.crawler.stats
         if stats is not None:

@@ -17,10 +17,16 @@ def error_count(stats: Mapping[str, Any]) -> int:
 def exit_code(stats: Mapping[str, Any], code: int, *, errors_fail: bool = True) -> int:
     """``code``, raised to EXIT_FAILURES on errors (if ``errors_fail``) and to EXIT_INVARIANT when
     the books do not balance."""
+    stopped = stats.get("kliping/stopped")
+    if stopped:
+        # Why the run stopped early (a full disk...): one line; the next start recovers its files.
+        print(f"stopped: {stopped}", file=sys.stderr)
     broken = stats.get(BROKEN) or []
     if broken:
         print(f"kliping: run invariants broken: {', '.join(broken)} (see the summary)", file=sys.stderr)
         return EXIT_INVARIANT
+    if stopped:
+        return max(code, EXIT_FAILURES)
     if code == 0 and errors_fail and error_count(stats):
         return EXIT_FAILURES
     return code

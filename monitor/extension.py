@@ -181,7 +181,14 @@ class RunMonitor:
             summary_logger.error("invariant %s FAILED: %s", name, _explain(name, summary))
         if not self.summary_enabled:
             return
-        path = write_summary(summary, self.runs_dir / (self.run_id or "unnamed"))
+        try:
+            path = write_summary(summary, self.runs_dir / (self.run_id or "unnamed"))
+        except OSError as exc:
+            # A full disk must not hide the summary: the table still goes to stderr.
+            summary_logger.error("cannot write the run summary under %s: %s", self.runs_dir, exc.strerror)
+            self.stream.write(render_table(summary) + "\n")
+            self.stream.flush()
+            return
         stats.set_value(SUMMARY_PATH, str(path))
         self.crawler.signals.send_catch_log(summary_written, path=path)
         self.stream.write(render_table(summary) + f"\nsummary: {path}\n")

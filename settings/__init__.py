@@ -39,6 +39,12 @@ EXTENSIONS = {
     "fetch.quietlog.QuietNetworkErrors": 0,
     # Before anything fetches: an unusable output store stops the crawl at start-up.
     "archive.stores.check.StoreCheck": 10,
+    # Reliability (docs/reliability.md): recovery runs when built, so it must come before the
+    # archiver; the space guard before the archiver, so it checks before each write.
+    "archive.recovery.RecoverOpenWarcs": 50,
+    "archive.space.OutputSpaceGuard": 60,
+    "fetch.frontier.FrontierExtension": 70,
+    "fetch.shutdown.ShutdownDeadline": 80,
     "archive.extension.WarcArchiver": 100,
     # Progress lines, the run summary and its invariants (reads every other component's stats).
     "monitor.extension.RunMonitor": 900,
@@ -46,8 +52,14 @@ EXTENSIONS = {
     "archive.stores.extension.StoreUploader": 200,
 }
 
+SPIDER_MIDDLEWARES = {
+    "fetch.frontier.FrontierSpiderMiddleware": 950,
+}
+
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 300,
+    # Last: no text record is written once the run stopped for lack of space (docs/reliability.md).
+    "archive.space.SpaceGuardPipeline": 990,
 }
 
 # Text records: JSON lines and Parquet under <output>/text/<outlet>/<date>/<run>-<batch>.<ext>.

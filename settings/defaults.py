@@ -198,3 +198,34 @@ KLIPING_S3_SECRET_ACCESS_KEY = ""
 
 #: Session token for temporary credentials; empty: boto3's chain.
 KLIPING_S3_SESSION_TOKEN = ""
+# --- reliability --------------------------------------------------------------------------------
+
+#: At start-up, recover WARC files a killed crawl left ``.open``: cut to the last whole record,
+#: checked, renamed (cut bytes kept in ``.tail``; unusable files moved aside as ``.damaged``).
+KLIPING_RECOVER_ON_START = True
+
+#: At start-up, repair the text batches of killed runs: cut half-written lines, re-extract from
+#: the WARC the articles no batch holds (``<run>-recovered-<n>.jsonl``), settle frontier and seen store.
+KLIPING_RECOVER_TEXT = True
+
+#: Keep article requests in a durable frontier (SQLite) so a killed crawl resumes instead of
+#: starting over; a job that finishes cleanly is forgotten.
+KLIPING_FRONTIER_ENABLED = True
+
+#: The frontier's SQLite file; empty: ``<KLIPING_WORKDIR>/state/frontier.sqlite``.
+KLIPING_FRONTIER_PATH = ""
+
+#: Names of spider callbacks whose requests are articles kept in the frontier.
+KLIPING_FRONTIER_CALLBACKS = ["parse_article", "parse_page"]
+
+#: A pending article request that failed is tried by at most this many runs, then given up (a
+#: killed run does not count).
+KLIPING_FRONTIER_MAX_ATTEMPTS = 3
+
+#: Seconds a stop signal (SIGTERM, SIGINT) waits for downloads in flight before cancelling them,
+#: so the graceful stop ends within 30 s. 0: wait as long as Scrapy does.
+KLIPING_SHUTDOWN_TIMEOUT = 25
+
+#: Stop the crawl cleanly when an output volume has less free space than this (bytes), before a
+#: write can fail half-way. 0: no check (a write that fails with ENOSPC still stops the run).
+KLIPING_MIN_FREE_SPACE = 100_000_000

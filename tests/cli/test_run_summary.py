@@ -38,7 +38,7 @@ def test_summary_json_reconciles_the_run(scraped_run: tuple[Path, Result]) -> No
     assert summary["responses"]["bytes"] > 0
     assert summary["warc"]["response_records"] == 4
     assert summary["warc"]["records"] >= 8
-    assert summary["articles"] == {"extracted": 3, "written": 3}
+    assert summary["articles"] == {"extracted": 3, "written": 3, "deferred_to_recovery": 0}
     assert set(summary["skipped"]) >= {"robots", "already_seen", "not_article", "too_large", "not_html"}
     assert summary["errors"] == {}
     assert summary["bad_input"] == {"url_lines": 1}
