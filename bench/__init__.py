@@ -1,0 +1,1 @@
+"""kliping's benchmarks: ``python -m bench`` (see ``bench/README.md``)."""

@@ -1,0 +1,209 @@
+"""Processes for the benchmarks: the replay web in its own process, timed commands with the peak
+memory of their whole process tree (from /proc), CPU time, and a description of the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LISTENING = re.compile(rb"listening on http://127\.0\.0\.1:(\d+) \((\d+) urls\)")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (0 if it is gone)."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / TICK if fields else 0.0
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its live descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, ()))
+    return tree
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(root: int) -> tuple[int, int, int]:
+    """(RSS sum, PSS sum, process count) of the tree in bytes; PSS counts shared pages once."""
+    rss = pss = 0
+    pids = process_tree(root)
+    for pid in pids:
+        fields = _stat(pid)
+        if fields:
+            rss += int(fields[21]) * PAGE
+            pss += _pss_kib(pid) * 1024
+    return rss, pss, len(pids)
+
+
+@dataclass
+class Timed:
+    """A finished command: wall seconds, peak tree memory, CPU seconds of the tree and its output."""
+
+    code: int
+    wall: float
+    peak_rss: int
+    peak_pss: int
+    peak_procs: int
+    stdout: str
+    stderr: str
+
+
+class _Sampler(threading.Thread):
+    def __init__(self, pid: int, interval: float) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_rss = self.peak_pss = self.peak_procs = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            rss, pss, procs = tree_memory(self.pid)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
+            self.peak_procs = max(self.peak_procs, procs)
+            self.stop.wait(self.interval)
+
+
+def run_timed(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    interval: float = 0.25,
+    timeout: float | None = None,
+) -> Timed:
+    """Run ``argv`` to the end, sampling the memory of its process tree every ``interval`` seconds."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    sampler = _Sampler(proc.pid, interval)
+    sampler.start()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    wall = time.monotonic() - start
+    sampler.stop.set()
+    sampler.join()
+    return Timed(proc.returncode, wall, sampler.peak_rss, sampler.peak_pss, sampler.peak_procs, out, err)
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """This environment without proxies (they are set per command) and with the repo importable."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    env["PYTHONWARNINGS"] = "ignore"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Server:
+    """A running replay web: its proxy URL and process id (for its CPU time)."""
+
+    url: str
+    pid: int
+    urls: int
+
+
+@contextmanager
+def replay_web(manifest: Path) -> Iterator[Server]:
+    """``python -m replayweb`` in its own process (its own core when one is free), stopped on exit."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replayweb", "--manifest", str(manifest)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # its shutdown noise (cancelled keep-alive tasks) is not ours
+        env=bench_env(),
+    )
+    try:
+        assert proc.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            if not sel.select(120):
+                raise RuntimeError("replayweb did not start within 120 s")
+        line = proc.stdout.readline()
+        match = LISTENING.search(line)
+        if match is None:
+            raise RuntimeError(f"replayweb: unexpected first line {line!r}")
+        yield Server(f"http://127.0.0.1:{int(match.group(1))}", proc.pid, int(match.group(2)))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _first_line(path: str, prefix: str) -> str:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(prefix):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def machine() -> dict[str, object]:
+    """CPU model, cores, memory, OS, Python and the versions that matter here."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions: dict[str, str | None] = {}
+    for name in ("kliping", "scrapy", "trafilatura", "lxml", "warcio", "twisted"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    mem_kib = _first_line("/proc/meminfo", "MemTotal")
+    return {
+        "cpu_model": _first_line("/proc/cpuinfo", "model name") or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem_kib.split()[0]) / 1024**2, 1) if mem_kib else None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": versions,
+        "note": "a shared machine: other jobs ran on the same cores, so absolute figures are noisy; "
+        "ratios measured in the same run are what matters",
+    }
