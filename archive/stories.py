@@ -21,14 +21,19 @@ class Story:
     outlet: str | None
     run_id: str | None
     pages: tuple[tuple[str, str], ...]
+    #: The story's own (canonical) URL, when it differs from the first page fetched
+    #: (a single-page variant such as ``?page=all``); the article record's ``url``.
+    url: str | None = None
 
     def payload(self) -> bytes:
-        data = {
+        data: dict[str, Any] = {
             "type": STORY_RECORD_TYPE,
             "outlet": self.outlet,
             "run_id": self.run_id,
             "pages": [{"url": url, "record_id": rid} for url, rid in self.pages],
         }
+        if self.url:
+            data["url"] = self.url
         return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
     @classmethod
@@ -47,4 +52,10 @@ class Story:
             parsed = tuple((str(p["url"]), str(p["record_id"])) for p in pages)
         except (KeyError, TypeError):
             return None
-        return cls(outlet=data.get("outlet"), run_id=data.get("run_id"), pages=parsed)
+        url = data.get("url")
+        return cls(
+            outlet=data.get("outlet"),
+            run_id=data.get("run_id"),
+            pages=parsed,
+            url=url if isinstance(url, str) else None,
+        )

@@ -54,6 +54,8 @@ class Job:
     hints: dict[str, Any]
     run_id: str
     position: int = 0
+    #: The story's own URL when the crawl recorded one (see :class:`archive.stories.Story`).
+    url: str | None = None
 
 
 @dataclass
@@ -120,20 +122,22 @@ def iter_jobs(paths: list[Path], outlets: dict[str, Outlet], reader: Any = None)
                 if len(got) == len(story.pages):
                     del waiting[first]
                     outlet = outlets.get(story.outlet or "")
+                    first_url = story.pages[0][0]
                     yield Job(
                         [got[rid] for _, rid in story.pages],
-                        outlet.hints() if outlet else {},
+                        outlet.hints(first_url) if outlet else {},
                         story.run_id or run_id,
                         position,
+                        url=story.url,
                     )
             elif path.name not in index.kliping_files and 200 <= resp.status < 300 and resp.is_html:
                 outlet = outlet_for_url(resp.url, outlets)
-                yield Job([_page(resp)], outlet.hints() if outlet else {}, run_id, position)
+                yield Job([_page(resp)], outlet.hints(resp.url) if outlet else {}, run_id, position)
         before += path.stat().st_size
 
 
 def _run(job: Job, options: ExtractOptions) -> dict[str, Any] | None:
-    return build_record(job.pages, job.hints, options, job.run_id)
+    return build_record(job.pages, job.hints, options, job.run_id, url=job.url)
 
 
 def extract_records(

@@ -87,7 +87,9 @@ class ExtractPipeline:
         assert self.pool is not None
         if self.archiver is not None and all(page.warc for page in item.pages):
             pages_ids = tuple((p.url, str((p.warc or {})["record_id"])) for p in item.pages)
-            self.archiver.record_story(Story(outlet=item.outlet, run_id=self.run_id, pages=pages_ids))
+            self.archiver.record_story(
+                Story(outlet=item.outlet, run_id=self.run_id, pages=pages_ids, url=item.url)
+            )
         pages = [page.to_dict() for page in item.pages]
         loop = asyncio.get_running_loop()
         try:

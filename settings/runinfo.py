@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -12,9 +14,11 @@ class SettingsLike(Protocol):
 
 
 def new_run_id(moment: datetime | None = None) -> str:
-    """A run id sortable by start time and unique per process: ``20260101T120000Z-1234``."""
+    """A run id sortable by start time and unique across hosts and processes:
+    ``20260101T120000Z-<host>-1234`` (workers on several machines share one store)."""
     moment = moment or datetime.now(UTC)
-    return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{os.getpid()}"
+    host = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname()) or "host"
+    return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{host}-{os.getpid()}"
 
 
 def run_id(settings: SettingsLike) -> str:

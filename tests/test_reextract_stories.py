@@ -1,0 +1,70 @@
+"""`kliping extract` rebuilds the crawl's records from its WARCs, stories of several pages and
+single-page variants (``?page=all``) included: same `url`, same `pages`, same text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from replayweb import ReplayWeb
+from tests.conftest import FIXTURE_OUTLETS, FIXTURE_SITE, Kliping
+from tests.test_incremental import BASE, feed, page
+from tests.warcs import read_jsonl
+
+
+@pytest.fixture
+def web() -> Iterator[ReplayWeb]:
+    with ReplayWeb([FIXTURE_SITE]) as replay:
+        yield replay
+
+
+def outlet_dir(tmp_path: Path, pagination: str) -> Path:
+    outlets = tmp_path / "outlets"
+    outlets.mkdir()
+    config = (FIXTURE_OUTLETS / "kabarcontoh.toml").read_text(encoding="utf-8")
+    (outlets / "kabarcontoh.toml").write_text(config + f"\n[pagination]\n{pagination}\n", encoding="utf-8")
+    return outlets
+
+
+def crawl_then_extract(kliping: Kliping, web: ReplayWeb, outlets: Path) -> tuple[list[dict], list[dict]]:
+    result = kliping(
+        "crawl", "kabarcontoh", "--proxy", web.proxy_url, "-s", f"KLIPING_OUTLETS_DIRS={outlets}",
+        "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "KLIPING_EXTRACT_WORKERS=1",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    crawled = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    again = kliping(
+        "extract", "data/warc/*.warc.gz", "--output", "again.jsonl", "--workers", "1",
+        "-s", f"KLIPING_OUTLETS_DIRS={outlets}",
+    )  # fmt: skip
+    assert again.code == 0, again.stderr
+    return crawled, read_jsonl([kliping.cwd / "again.jsonl"])
+
+
+def by_url(rows: list[dict]) -> dict[str, dict]:
+    return {row["url"]: row for row in rows}
+
+
+def test_a_story_followed_across_pages_is_rebuilt_alike(
+    kliping: Kliping, web: ReplayWeb, tmp_path: Path
+) -> None:
+    story = f"{BASE}/berita/2024/05/03/107/panen-raya-di-merauke"
+    web.add(f"{BASE}/rss", feed([story]), content_type="application/rss+xml")
+    web.add(
+        story, page("Panen Raya di Merauke", "Halaman satu.", f'<a rel="next" href="{story}?page=2">2</a>')
+    )
+    web.add(story + "?page=2", page("Panen Raya di Merauke", "Halaman dua berisi lanjutan cerita panen."))
+    crawled, again = crawl_then_extract(kliping, web, outlet_dir(tmp_path, 'mode = "follow"'))
+    assert by_url(crawled)[story]["pages"] == [story, story + "?page=2"]
+    assert by_url(again) == by_url(crawled)
+
+
+def test_a_single_page_variant_keeps_the_story_url(kliping: Kliping, web: ReplayWeb, tmp_path: Path) -> None:
+    story = f"{BASE}/berita/2024/05/04/108/nelayan-merauke-panen-udang"
+    web.add(f"{BASE}/rss", feed([story]), content_type="application/rss+xml")
+    web.add(story + "?page=all", page("Nelayan Merauke Panen Udang", "Seluruh cerita dalam satu halaman."))
+    crawled, again = crawl_then_extract(kliping, web, outlet_dir(tmp_path, 'mode = "single_page"'))
+    assert by_url(crawled)[story]["pages"] == [story + "?page=all"]
+    assert by_url(again) == by_url(crawled)
