@@ -61,7 +61,7 @@ demo: $(STAMP)
 	$(BIN)/python -m replayweb --manifest $(KLIPING_CORPUS)/MANIFEST.tsv --port $(DEMO_PORT) & pid=$$!; \
 	trap "kill $$pid" EXIT; \
 	for i in $$(seq 50); do (echo > /dev/tcp/127.0.0.1/$(DEMO_PORT)) 2>/dev/null && break; sleep 0.1; done; \
-	$(BIN)/kliping crawl --output data/demo --proxy http://127.0.0.1:$(DEMO_PORT) -s AUTOTHROTTLE_ENABLED=0
+	$(BIN)/kliping crawl --output data/demo --proxy http://127.0.0.1:$(DEMO_PORT) -s AUTOTHROTTLE_ENABLED=0 -s KLIPING_WORKDIR=data/demo
 
 # Extraction quality over the corpus, scored by the shared evaluator.
 eval: $(STAMP)

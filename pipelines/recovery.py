@@ -182,11 +182,12 @@ def reconcile_seen(store: SeenStore, urls: Iterable[str]) -> None:
 
 
 def _open_seen_store(settings: Any) -> SeenStore | None:
+    from settings.runinfo import state_uri
     from state import StateError, open_seen_store
 
     stores = {**settings.getdict("KLIPING_STATE_STORES_BASE"), **settings.getdict("KLIPING_STATE_STORES")}
     try:
-        return open_seen_store(settings.get("KLIPING_STATE"), stores)
+        return open_seen_store(state_uri(settings), stores)
     except (ImportError, AttributeError, StateError) as exc:
         logger.info("no seen store to reconcile (%s)", exc)
         return None

@@ -22,6 +22,7 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.http import Response
 
 from archive.extension import WarcArchiver
+from settings.runinfo import state_uri
 from state import SeenStore, open_seen_store
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class SeenTracker:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SeenTracker:
         settings = crawler.settings
-        uri = settings.get("KLIPING_STATE")
+        uri = state_uri(settings)
         if not uri:
             raise NotConfigured("KLIPING_STATE is empty: no seen-article state")
         stores = dict(settings.getdict("KLIPING_STATE_STORES_BASE"))

@@ -14,7 +14,9 @@ KLIPING_OUTPUT = "data"
 #: Identifier of this run, used in file names and records. Empty: generated from the UTC start time.
 KLIPING_RUN_ID = ""
 
-#: Local directory for files in progress and for the seen-article state (also when output is on S3).
+#: Local directory for files in progress and for the seen-article state and frontier (also when
+#: output is on S3). It does not follow ``--output``: runs into dated output directories still
+#: share one state; give a separate crawl (a demo, an experiment) its own ``KLIPING_WORKDIR``.
 KLIPING_WORKDIR = "data"
 
 # --- outlets ------------------------------------------------------------------------------------
@@ -25,12 +27,12 @@ KLIPING_OUTLETS_DIRS: list[str] = []
 
 # --- state --------------------------------------------------------------------------------------
 
-#: Where the seen-article state lives: ``sqlite:///data/state/seen.sqlite`` (three slashes: a path
-#: relative to the working directory; four: ``sqlite:////var/lib/kliping/seen.sqlite``, absolute)
+#: Where the seen-article state lives: a SQLite file (``sqlite:///`` + a path; ``{workdir}`` is
+#: ``KLIPING_WORKDIR``; three slashes: relative; four: ``sqlite:////var/lib/kliping/seen.sqlite``)
 #: or ``redis://host:port/db`` to share it between workers. Empty: no state, every run fetches
 #: every listed article. An article is marked seen only once its WARC records are fsynced and
 #: the text batch holding its record is stored.
-KLIPING_STATE = "sqlite:///data/state/seen.sqlite"
+KLIPING_STATE = "sqlite:///{workdir}/state/seen.sqlite"
 
 #: Seen-store classes by URI scheme (dotted paths); extend with ``KLIPING_STATE_STORES``.
 KLIPING_STATE_STORES_BASE = {

@@ -47,3 +47,9 @@ def local_dir(settings: SettingsLike, kind: str) -> str:
     if is_remote(settings):
         return os.path.join(str(settings.get("KLIPING_WORKDIR") or "data"), "spool", kind)
     return os.path.join(output_dir(settings), kind)
+
+
+def state_uri(settings: SettingsLike) -> str:
+    """``KLIPING_STATE`` with ``{workdir}`` filled in (empty: no seen-article state)."""
+    value = str(settings.get("KLIPING_STATE") or "")
+    return value.replace("{workdir}", str(settings.get("KLIPING_WORKDIR") or "data").rstrip("/"))

@@ -57,6 +57,9 @@ def describe_failure(failure: Failure) -> str:
 class KlipingSpider(Spider):
     """Base of kliping's spiders; subclasses parse their typed arguments in ``__init__``."""
 
+    #: Log level of a fetch answered with an HTTP error (network failures are always warnings).
+    http_failure_log_level = logging.WARNING
+
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
@@ -134,7 +137,8 @@ class KlipingSpider(Spider):
             else (type(failure.value).__name__)
         )
         self.count(f"kliping/errors/{kind}")
-        logger.warning("could not fetch %s (%s)", request.url, reason)
+        level = self.http_failure_log_level if isinstance(failure.value, HttpError) else logging.WARNING
+        logger.log(level, "could not fetch %s (%s)", request.url, reason)
 
 
 __all__ = ["KlipingSpider", "ParamsError", "describe_failure"]
