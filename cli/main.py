@@ -3,7 +3,8 @@
 Exit codes: 0 done; 1 the run had failures (an outlet unreachable, URLs that could not be
 fetched, pages the extractor failed on); 2 bad input (a bad URL line, a missing file, an unknown
 outlet, a bad setting or outlet config); 3 the run's invariants broke (responses fetched but not
-archived, articles extracted but not written); 70 an internal error; 130 interrupted. Settings: docs/settings.md; operating: docs/operating.md.
+archived, articles extracted but not written); 70 an internal error; 130 interrupted.
+Settings: docs/settings.md; operating: docs/operating.md.
 """
 
 from __future__ import annotations
