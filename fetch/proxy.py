@@ -17,7 +17,7 @@ class ProxyMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ProxyMiddleware:
         proxy = crawler.settings.get("KLIPING_PROXY")
         if not proxy:
-            raise NotConfigured("KLIPING_PROXY is empty")
+            raise NotConfigured  # no message: Scrapy would log a warning for the usual case
         return cls(proxy)
 
     def process_request(self, request: Request) -> None:

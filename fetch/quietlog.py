@@ -11,18 +11,23 @@ import logging
 
 from scrapy.crawler import Crawler
 
-QUIET_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt",)
+QUIET_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
 
 
 class DropTraceback(logging.Filter):
-    """Logging filter that removes the traceback and lowers ERROR to WARNING."""
+    """Logging filter: no traceback, and a failed fetch logged at INFO.
+
+    The spider reports every request that finally failed (one WARNING line with the reason) and
+    the run summary counts them; Scrapy's own "Gave up retrying" / "Error downloading robots.txt"
+    lines would say the same again, at ERROR, with a traceback. They stay visible with ``-v``.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info:
             record.exc_info = None
             record.exc_text = None
-            if record.levelno == logging.ERROR:
-                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        if record.levelno >= logging.WARNING and record.levelno < logging.CRITICAL:
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 
