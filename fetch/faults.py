@@ -54,12 +54,6 @@ WRAPPER_REASONS: dict[str, str] = {
 _BOMB = "during decompression"
 #: ``DownloadCancelledError`` from the download handler: a body bigger than DOWNLOAD_MAXSIZE.
 _MAXSIZE = "larger than download max size"
-#: Wrappers of another failure: named by what they wrap when it is known, else by these names.
-WRAPPER_REASONS: dict[str, str] = {
-    "DownloadFailedError": "download_failed",
-    "ResponseFailed": "download_failed",
-    "ResponseNeverReceived": "download_failed",
-}
 
 #: ``IgnoreRequest`` from the ``RedirectMiddleware``: more than REDIRECT_MAX_TIMES hops.
 _MAX_REDIRECTS = "max redirections reached"

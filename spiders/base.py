@@ -121,7 +121,7 @@ class KlipingSpider(Spider):
     def request_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
         # One classifier names every fault (fetch/faults.py): errors fail the run, skips do not.
-        reason = failure_reason(failure.value)
+        reason = failure_reason(failure.value or Exception(failure.getErrorMessage()))
         self.count(reason.key)
         if reason.section == "skipped":
             logger.info("skipped %s (%s)", request.url, failure.value)

@@ -64,7 +64,7 @@ def test_callback_arguments_round_trip_outlets_by_name() -> None:
 
 def test_a_redirected_article_is_settled_by_the_url_it_landed_on(tmp_path: Path) -> None:
     from scrapy import Request, Spider
-    from scrapy.http import HtmlResponse
+    from scrapy.http import HtmlResponse, Response
     from scrapy.utils.test import get_crawler
 
     from fetch.frontier import FRONTIER_META_KEY, FrontierExtension
@@ -72,7 +72,7 @@ def test_a_redirected_article_is_settled_by_the_url_it_landed_on(tmp_path: Path)
     class ListSpider(Spider):
         name = "list"
 
-        def parse_page(self, response: HtmlResponse) -> None:
+        def parse_page(self, response: Response) -> None:
             pass
 
     db = tmp_path / "frontier.sqlite"
