@@ -3,6 +3,8 @@
 - ``request_scheduled``: a request whose callback is named in ``KLIPING_FRONTIER_CALLBACKS`` (the
   article callbacks: ``parse_article``, ``parse_page``) is recorded as pending; one the same job
   already settled before a restart is dropped (``kliping/skipped/done_before_restart``).
+- ``response_received``: a redirected request is re-keyed under its final URL (the URL its text
+  record and recovery know it by), so an article reached by a redirect is not fetched again.
 - ``item_scraped`` / ``item_dropped`` / ``item_error``: the story behind the item is in the WARC
   (the extract pipeline writes its story record first), so its request is settled.
   :class:`FrontierSpiderMiddleware` settles requests whose callback yields no item (not HTML).
@@ -100,6 +102,7 @@ class FrontierExtension:
         connect(self.spider_opened, signal=signals.spider_opened)
         connect(self.request_scheduled, signal=signals.request_scheduled)
         connect(self.request_left_downloader, signal=signals.request_left_downloader)
+        connect(self.response_received, signal=signals.response_received)
         connect(self.item_settled, signal=signals.item_scraped)
         connect(self.item_settled, signal=signals.item_dropped)
         connect(self.item_settled, signal=signals.item_error)
@@ -171,6 +174,28 @@ class FrontierExtension:
         url = request.meta.get(FRONTIER_META_KEY)
         if url:
             self.fetched.add(url)
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        """Re-key a redirected request under the URL it landed on.
+
+        Text records (and so recovery after a kill) know an article by its final URL. Recording
+        the final URL as owed before settling the first one means a kill at any point leaves the
+        article owed under one of them, and a recovered text record settles it.
+        """
+        url = request.meta.get(FRONTIER_META_KEY)
+        if not url or url == response.url:
+            return
+        callback = getattr(request.callback, "__name__", None)
+        kwargs = encode_kwargs(request.cb_kwargs)
+        if callback is None or kwargs is None:
+            return
+        self.frontier.add_pending(self.job, response.url, callback, kwargs)
+        self.frontier.mark_done([url], self.job)
+        request.meta[FRONTIER_META_KEY] = response.url
+        if url in self.fetched:
+            self.fetched.discard(url)
+            self.fetched.add(response.url)
+        self.count("kliping/frontier/redirected")
 
     def settle(self, response: Response | None) -> None:
         url = response.meta.get(FRONTIER_META_KEY) if response is not None else None

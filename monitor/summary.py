@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fetch.faults import exception_reason
+
 #: Stats key under which the monitor counts every response the downloader handed over.
 DOWNLOADED = "kliping/monitor/responses_downloaded"
 #: Stats key listing the names of broken invariants (empty list: all held).
@@ -20,8 +22,16 @@ SUMMARY_PATH = "kliping/monitor/summary_path"
 
 #: Skip reasons always listed (zero when none), so runs compare line by line.
 SKIP_REASONS = ("robots", "already_seen", "not_article", "too_large", "not_html")
-#: Scrapy's own counters that are skips under kliping's names.
-_SCRAPY_SKIPS = {"robotstxt/forbidden": "robots"}
+#: Scrapy's own stats keys shown under kliping's reasons: the one place they are mapped
+#: (docs/operating.md). Faults Scrapy gives no stat for, or only an ambiguous one, are counted at the
+#: source under ``kliping/errors/*`` and ``kliping/skipped/*`` (fetch/faults.py).
+SCRAPY_KEYS: dict[str, tuple[str, str]] = {
+    # key (or prefix ending in "/") -> (summary section, reason)
+    "robotstxt/forbidden": ("skipped", "robots"),
+    "retry/reason_count/": ("retried", "by_reason"),
+    "retry/count": ("retried", "requests"),
+    "retry/max_reached": ("retried", "gave_up"),
+}
 
 
 def _int(stats: Mapping[str, Any], key: str) -> int:
@@ -51,9 +61,19 @@ def build_summary(
 ) -> dict[str, Any]:
     """The summary of a finished run; ``invariants`` maps each check to True, False or None (not checked)."""
     skipped = {reason: 0 for reason in SKIP_REASONS} | _prefixed(stats, "kliping/skipped/")
-    for key, reason in _SCRAPY_SKIPS.items():
-        if key in stats and not skipped.get(reason):
+    retried: dict[str, Any] = {"requests": 0, "gave_up": 0, "by_reason": {}}
+    for key, (section, reason) in SCRAPY_KEYS.items():
+        if section == "skipped" and key in stats and not skipped.get(reason):
+            # Scrapy counts it even when no errback of ours saw the request.
             skipped[reason] = _int(stats, key)
+        elif section == "retried" and key.endswith("/"):
+            by_reason: dict[str, int] = {}
+            for raw, n in _prefixed(stats, key).items():
+                name = retry_reason(raw)
+                by_reason[name] = by_reason.get(name, 0) + n
+            retried[reason] = dict(sorted(by_reason.items()))
+        elif section == "retried":
+            retried[reason] = _int(stats, key)
     fetched = _int(stats, DOWNLOADED)
     archived = _int(stats, "kliping/warc/responses")
     extracted = _int(stats, "kliping/articles/extracted")
@@ -69,6 +89,9 @@ def build_summary(
         "articles_written": extracted == written + deferred and feed_failures == 0,
     }
     start, finish = stats.get("start_time"), stats.get("finish_time")
+    # A stop signal ends the run early but cleanly (Scrapy's finish reason "shutdown"); other early
+    # stops (a full disk) name themselves under kliping/stopped.
+    stopped = stats.get("kliping/stopped") or ("signal" if stats.get("finish_reason") == "shutdown" else None)
     elapsed = (finish - start).total_seconds() if isinstance(start, datetime) and finish else None
     return {
         "run_id": run_id,
@@ -77,6 +100,7 @@ def build_summary(
         "finished": _iso(finish),
         "elapsed_seconds": round(elapsed, 3) if elapsed is not None else None,
         "finish_reason": stats.get("finish_reason"),
+        "stopped_early": stopped,
         "requests": _int(stats, "downloader/request_count"),
         "responses": {
             "fetched": fetched,
@@ -92,11 +116,19 @@ def build_summary(
         "articles": {"extracted": extracted, "written": written, "deferred_to_recovery": deferred},
         "skipped": skipped,
         "errors": _prefixed(stats, "kliping/errors/"),
+        "retried": retried,
         "bad_input": {"url_lines": _int(stats, "kliping/bad_input/url_lines")},
         "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
         "per_outlet": {name: dict(counts) for name, counts in sorted((per_outlet or {}).items())},
         "invariants": invariants,
     }
+
+
+def retry_reason(raw: str) -> str:
+    """kliping's name for a ``retry/reason_count/*`` suffix: ``503 Service Unavailable`` -> ``503``,
+    ``scrapy.exceptions.DownloadTimeoutError`` -> ``timed_out``."""
+    head = raw.split(" ", 1)[0]
+    return head if head.isdigit() else exception_reason(raw)
 
 
 def broken_invariants(summary: Mapping[str, Any]) -> list[str]:
@@ -109,6 +141,8 @@ def render_table(summary: Mapping[str, Any]) -> str:
     rows: list[tuple[str, str]] = [("run", f"{summary['run_id']} ({summary['spider']})")]
     if summary["elapsed_seconds"] is not None:
         rows.append(("elapsed", f"{summary['elapsed_seconds']:.1f} s ({summary['finish_reason']})"))
+    if summary["stopped_early"]:
+        rows.append(("stopped early", str(summary["stopped_early"])))
     responses = summary["responses"]
     rows += [
         ("requests", str(summary["requests"])),
@@ -124,6 +158,11 @@ def render_table(summary: Mapping[str, Any]) -> str:
     ]
     rows += [(f"skipped: {reason}", str(n)) for reason, n in summary["skipped"].items() if n]
     rows += [(f"error: {kind}", str(n)) for kind, n in summary["errors"].items()]
+    retried = summary["retried"]
+    if retried["requests"]:
+        reasons = ", ".join(f"{name}: {n}" for name, n in retried["by_reason"].items())
+        gave_up = f", gave up on {retried['gave_up']}" if retried["gave_up"] else ""
+        rows.append(("retried", f"{retried['requests']} ({reasons}){gave_up}"))
     if summary["bad_input"]["url_lines"]:
         rows.append(("bad URL lines", str(summary["bad_input"]["url_lines"])))
     for name, counts in summary["per_outlet"].items():

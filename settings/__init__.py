@@ -31,6 +31,8 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     # Before HttpProxyMiddleware (750), so robots.txt and every other request takes the proxy.
     "fetch.proxy.ProxyMiddleware": 740,
+    # Below the RetryMiddleware (550): counts robots.txt faults and redirect loops once, at the end.
+    "fetch.faults.FaultCounter": 540,
 }
 
 EXTENSIONS = {

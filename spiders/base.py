@@ -12,7 +12,6 @@ from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
-    IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.http import HtmlResponse, Response
@@ -29,6 +28,7 @@ from twisted.python.failure import Failure
 
 from archive.extension import DATE_META_KEY, WARC_META_KEY
 from archive.reader import charset_from_content_type
+from fetch.faults import failure_reason
 from settings.outlets import OutletConfigError
 from settings.runinfo import new_run_id
 from spiders.items import Page, StoryItem
@@ -123,22 +123,14 @@ class KlipingSpider(Spider):
 
     def request_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
-        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
-            # Not an error: robots.txt forbids it (Scrapy also counts robotstxt/forbidden) or a
-            # middleware chose to drop it.
-            robots = "robots.txt" in str(failure.value)
-            self.count("kliping/skipped/robots" if robots else "kliping/skipped/ignored")
+        # One classifier names every fault (fetch/faults.py): errors fail the run, skips do not.
+        reason = failure_reason(failure.value or Exception(failure.getErrorMessage()))
+        self.count(reason.key)
+        if reason.section == "skipped":
             logger.info("skipped %s (%s)", request.url, failure.value)
             return
-        reason = describe_failure(failure)
-        kind = (
-            "http_" + str(failure.value.response.status)
-            if isinstance(failure.value, HttpError)
-            else (type(failure.value).__name__)
-        )
-        self.count(f"kliping/errors/{kind}")
         level = self.http_failure_log_level if isinstance(failure.value, HttpError) else logging.WARNING
-        logger.log(level, "could not fetch %s (%s)", request.url, reason)
+        logger.log(level, "could not fetch %s (%s)", request.url, describe_failure(failure))
 
 
 __all__ = ["KlipingSpider", "ParamsError", "describe_failure"]

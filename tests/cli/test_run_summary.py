@@ -88,3 +88,21 @@ def test_a_broken_invariant_is_loud_and_fails_the_run(kliping: Kliping, site_web
     assert "kliping: run invariants broken: articles_written" in result.stderr
     summary = summary_of(kliping.cwd)
     assert summary["invariants"] == {"responses_archived": True, "articles_written": False}
+
+
+def test_scrapy_retry_stats_become_one_retried_line_by_reason() -> None:
+    from monitor.summary import build_summary, render_table
+
+    stats = {
+        "retry/count": 3,
+        "retry/max_reached": 1,
+        "retry/reason_count/503 Service Unavailable": 2,
+        "retry/reason_count/scrapy.exceptions.DownloadTimeoutError": 1,
+        "finish_reason": "shutdown",
+    }
+    summary = build_summary(stats)
+    assert summary["retried"] == {"requests": 3, "gave_up": 1, "by_reason": {"503": 2, "timed_out": 1}}
+    assert summary["stopped_early"] == "signal"
+    lines = [line.split() for line in render_table(summary).splitlines()]
+    assert ["retried", "3", "(503:", "2,", "timed_out:", "1),", "gave", "up", "on", "1"] in lines
+    assert ["stopped", "early", "signal"] in lines

@@ -60,3 +60,35 @@ def test_callback_arguments_round_trip_outlets_by_name() -> None:
     back = decode_kwargs(text, [])
     assert back["outlet"].name == name and back["hints"] == {"a": 1}
     assert encode_kwargs({"x": object()}) is None
+
+
+def test_a_redirected_article_is_settled_by_the_url_it_landed_on(tmp_path: Path) -> None:
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse, Response
+    from scrapy.utils.test import get_crawler
+
+    from fetch.frontier import FRONTIER_META_KEY, FrontierExtension
+
+    class ListSpider(Spider):
+        name = "list"
+
+        def parse_page(self, response: Response) -> None:
+            pass
+
+    db = tmp_path / "frontier.sqlite"
+    spider = ListSpider()
+    ext = FrontierExtension(get_crawler(ListSpider), Frontier(db), ["parse_page"], max_attempts=3)
+    ext.job = "job"
+    first = Request("http://x.id/lama", callback=spider.parse_page)
+    ext.request_scheduled(first, spider)
+    # The RedirectMiddleware's follow-up request carries the first request's meta.
+    landed = first.replace(url="http://x.id/baru", meta={**first.meta, "redirect_urls": [first.url]})
+    ext.response_received(HtmlResponse(landed.url, body=b"<html></html>", request=landed), landed, spider)
+    assert landed.meta[FRONTIER_META_KEY] == "http://x.id/baru"
+    # Killed now: the article is owed under its final URL only, and recovery, which reads the final
+    # URL from the text record, settles it.
+    again = Frontier(db)
+    assert [p.url for p in again.pending("job")] == ["http://x.id/baru"]
+    again.mark_done(["http://x.id/baru"])
+    assert again.pending("job") == []
+    assert again.is_done("job", "http://x.id/lama")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import time
@@ -55,6 +56,13 @@ def test_sigterm_stops_within_30_s_with_files_complete_and_the_rest_owed(tmp_pat
     owed = {url for (url,) in db.execute("SELECT url FROM frontier WHERE state = 'pending'")}
     assert slow in owed
     assert not db.execute("SELECT * FROM runs").fetchall(), "the run ended cleanly: nothing to recover"
+    # A completed graceful stop is a success (exit 0) that says it stopped early (docs/operating.md).
+    assert proc.returncode == 0, log.read_text()[-3000:]
+    (summary_file,) = (data / "runs").glob("*/summary.json")
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert summary["finish_reason"] == "shutdown" and summary["stopped_early"] == "signal"
+    assert summary["invariants"] == {"responses_archived": True, "articles_written": True}
+    assert "stopped early" in log.read_text()
 
 
 def test_a_second_signal_forces_the_stop_and_files_stay_readable(tmp_path: Path) -> None:
