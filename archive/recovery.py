@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from scrapy.exceptions import NotConfigured
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.writer import OPEN_SUFFIX
-from settings.runinfo import local_dir
+from settings.runinfo import hostname_token, local_dir, pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -183,19 +182,10 @@ def writer_alive(path: Path, hostname: str | None = None) -> bool:
     match = _WRITER_NAME.search(path.name)
     if not match:
         return False
-    host = (hostname or socket.gethostname()).replace("-", "_")
-    if match["host"] != host:
+    if match["host"] != hostname_token(hostname):
         return False
     pid = int(match["pid"])
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid != os.getpid() and pid_alive(pid)
 
 
 def open_warcs(directories: Iterable[Path]) -> list[Path]:

@@ -7,7 +7,6 @@ started when the open one passes ``max_size``.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.records import Exchange, Original, RecordFactory, payload_digest, warc_date
 from archive.revisits import DigestIndex
+from settings.runinfo import hostname_token
 
 OPEN_SUFFIX = ".open"
 
@@ -63,7 +63,7 @@ class RollingWarcWriter:
         self.prefix = prefix
         self.max_size = max_size
         self.warcinfo_fields = dict(warcinfo or {})
-        self.hostname = (hostname or socket.gethostname()).replace("-", "_")
+        self.hostname = hostname_token(hostname)
         self.factory = factory or RecordFactory()
         self.clock = clock
         self.on_close = on_close

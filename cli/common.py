@@ -79,21 +79,28 @@ def overrides(args: argparse.Namespace, *, output_setting: bool = True) -> dict[
 
 def settings_for(args: argparse.Namespace, *, output_setting: bool = True) -> Settings:
     """The project settings with the command line's overrides, validated (bad values are BadInput)."""
-    from cli.settingcheck import SettingError, check_overrides, validate_settings
+    from cli.settingcheck import SettingError, check_overrides
+
+    try:
+        check_overrides(overrides(args, output_setting=output_setting))  # fails before Scrapy loads
+    except SettingError as exc:
+        raise BadInput(str(exc)) from exc
+    settings, problems = settings_and_problems(args, output_setting=output_setting)
+    if problems:
+        raise BadInput(problems[0])
+    return settings
+
+
+def settings_and_problems(
+    args: argparse.Namespace, *, output_setting: bool = True
+) -> tuple[Settings, list[str]]:
+    """The project settings with the command line's overrides, and one line per bad setting."""
+    from cli.runner import project_settings
+    from cli.settingcheck import settings_problems
 
     values = overrides(args, output_setting=output_setting)
-    try:
-        check_overrides(values)
-    except SettingError as exc:
-        raise BadInput(str(exc)) from exc
-    from cli.runner import project_settings
-
     settings = project_settings(values)
-    try:
-        validate_settings(settings, overridden=values)
-    except SettingError as exc:
-        raise BadInput(str(exc)) from exc
-    return settings
+    return settings, settings_problems(settings, overridden=values)
 
 
 def quiet(args: argparse.Namespace) -> bool:

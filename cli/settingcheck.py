@@ -1,8 +1,10 @@
 """Check settings at start-up, so a typo is one clear line and not a failure deep in the crawl.
 
 Every ``KLIPING_*`` name must be documented in :mod:`settings.defaults`, and every value must
-parse as the type of its default (int, float, bool, str, list, dict). Scrapy settings given on
-the command line are checked the same way against Scrapy's own defaults.
+parse as the type of its default (int, float, bool, str, list, dict); settings with a fixed set of
+values (:data:`CHOICES`) must hold one of them. Scrapy settings given on the command line are
+checked the same way against Scrapy's own defaults. Every command runs this check
+(:func:`cli.common.settings_for`); ``kliping check`` reports every problem, the others the first.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from typing import Any
 import settings.defaults as kliping_defaults
 
 _BOOL_WORDS = {"0", "1", "true", "false"}
+
+#: Settings that take one of a fixed set of values (for a list setting: each item).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "KLIPING_S3_VERIFY": ("etag", "size"),
+    "KLIPING_TEXT_FORMATS": ("jsonl", "parquet"),
+}
 
 
 class SettingError(ValueError):
@@ -73,18 +81,27 @@ def _json_is(text: str, kind: type) -> bool:
         return False
 
 
-def check_overrides(overridden: Mapping[str, Any]) -> None:
+def override_problems(overridden: Mapping[str, Any]) -> list[str]:
     """The cheap first pass, before Scrapy is imported: ``KLIPING_*`` overrides by name and type."""
     documented = kliping_defaults_map()
+    problems = []
     for name, value in sorted(dict(overridden).items()):
         if name.startswith("KLIPING_"):
-            if name not in documented:
-                raise SettingError(f"unknown setting {name} (see docs/settings.md)")
-            _check(name, value, documented[name])
+            problem = _named_problem(name, value, documented)
+            if problem:
+                problems.append(problem)
+    return problems
 
 
-def validate_settings(settings: Any, overridden: Mapping[str, Any] = ()) -> None:  # type: ignore[assignment]
-    """Raise :class:`SettingError` for an unknown ``KLIPING_*`` name or a value of the wrong type.
+def check_overrides(overridden: Mapping[str, Any]) -> None:
+    """Raise :class:`SettingError` for the first problem :func:`override_problems` finds."""
+    problems = override_problems(overridden)
+    if problems:
+        raise SettingError(problems[0])
+
+
+def settings_problems(settings: Any, overridden: Mapping[str, Any] = ()) -> list[str]:  # type: ignore[assignment]
+    """One line per unknown ``KLIPING_*`` name or unusable value, in name order.
 
     ``settings`` is the project's Scrapy settings with the overrides applied; Scrapy settings
     named in ``overridden`` are checked against Scrapy's own defaults.
@@ -92,18 +109,47 @@ def validate_settings(settings: Any, overridden: Mapping[str, Any] = ()) -> None
     from scrapy.settings import default_settings as scrapy_defaults
 
     documented = kliping_defaults_map()
-    check_overrides(overridden)
+    problems = []
     for name in sorted(settings.attributes):
         if name.startswith("KLIPING_"):
-            if name not in documented:
-                raise SettingError(f"unknown setting {name} (see docs/settings.md)")
-            _check(name, settings[name], documented[name])
+            problem = _named_problem(name, settings[name], documented)
+            if problem:
+                problems.append(problem)
     for name in sorted(dict(overridden)):
         if not name.startswith("KLIPING_") and hasattr(scrapy_defaults, name):
-            _check(name, settings[name], getattr(scrapy_defaults, name))
+            problem = _value_problem(name, settings[name], getattr(scrapy_defaults, name))
+            if problem:
+                problems.append(problem)
+    return problems
 
 
-def _check(name: str, value: Any, default: Any) -> None:
+def validate_settings(settings: Any, overridden: Mapping[str, Any] = ()) -> None:  # type: ignore[assignment]
+    """Raise :class:`SettingError` for the first problem :func:`settings_problems` finds."""
+    problems = settings_problems(settings, overridden)
+    if problems:
+        raise SettingError(problems[0])
+
+
+def _named_problem(name: str, value: Any, documented: Mapping[str, Any]) -> str | None:
+    if name not in documented:
+        return f"unknown setting {name} (see docs/settings.md)"
+    return _value_problem(name, value, documented[name])
+
+
+def _value_problem(name: str, value: Any, default: Any) -> str | None:
     problem = _problem(value, default)
-    if problem:
-        raise SettingError(f"setting {name}: {value!r} {problem}")
+    if problem is None and name in CHOICES:
+        problem = _choice_problem(value, CHOICES[name], many=isinstance(default, list | tuple))
+    return f"setting {name}: {value!r} {problem}" if problem else None
+
+
+def _choice_problem(value: Any, choices: tuple[str, ...], *, many: bool) -> str | None:
+    items: list[Any] = [value]
+    if many and isinstance(value, str):
+        items = json.loads(value) if value.strip().startswith("[") else value.split(",")
+    elif many:
+        items = list(value)
+    unknown = [str(i).strip() for i in items if str(i).strip().lower() not in choices]
+    if not unknown:
+        return None
+    return f"has unknown value(s) {', '.join(unknown)} (expected: {', '.join(choices)})"

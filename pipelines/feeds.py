@@ -25,7 +25,7 @@ from scrapy.settings import BaseSettings
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
-from archive.stores import StoreError, open_store, scheme_of, store_classes
+from archive.stores import Store, StoreError, open_store, scheme_of, store_classes
 from archive.stores.local import publish, root_path, temp_name
 from archive.stores.spool import spool_root
 from settings.runinfo import output_dir, run_id
@@ -174,15 +174,18 @@ class StoreFeedStorage:
     the store (uploaded and verified, then removed locally) in a thread. When the upload fails the
     batch stays in the spool and ``store()`` still succeeds: the batch is durable on local disk and
     the next run or ``kliping upload`` sends it.
+
+    ``store`` is the output store the crawl's :class:`archive.stores.extension.StoreUploader`
+    already holds (one client for every batch), or None when the destination cannot be opened.
     """
 
-    def __init__(self, uri: str, key: str, spool: Path, crawler: Crawler, root: str) -> None:
+    def __init__(self, uri: str, key: str, spool: Path, crawler: Crawler, store: Store | None) -> None:
         self.uri = uri
         self.key = key
         self.path = spool / key
         self.tmp = temp_name(self.path)
-        self.root = root
         self.crawler = crawler
+        self.destination = store
 
     @classmethod
     def from_crawler(
@@ -196,7 +199,7 @@ class StoreFeedStorage:
             scheme, rest = uri.split("://", 1)
             bucket, _, key = rest.partition("/")
             root = f"{scheme}://{bucket}"
-        return cls(uri, key, spool_root(settings), crawler, root)
+        return cls(uri, key, spool_root(settings), crawler, _store_for(crawler, root, output))
 
     def open(self, spider: Spider) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,19 +213,41 @@ class StoreFeedStorage:
         return deferToThread(self._upload)
 
     def _upload(self) -> None:
-        settings = self.crawler.settings
+        if self.destination is None:
+            self._count("kliping/store/failed")
+            return  # why was logged when the store could not be opened; the batch waits in the spool
         try:
-            store = open_store(self.root, store_classes(settings), settings)
-            store.put(self.path, self.key)
+            self.destination.put(self.path, self.key)
         except FileNotFoundError:
             return  # the spool sweep sent it meanwhile
         except StoreError as exc:
             logger.warning("%s; batch kept in the spool at %s (`kliping upload` sends it)", exc, self.path)
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("kliping/store/failed")
+            self._count("kliping/store/failed")
             return
+        self._count("kliping/store/uploaded")
+
+    def _count(self, key: str) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("kliping/store/uploaded")
+            self.crawler.stats.inc_value(key)
+
+
+def _store_for(crawler: Crawler, root: str, output: str) -> Store | None:
+    """The store batches under ``root`` go to: the uploader's own for the output root (built once
+    per crawl, not per batch), else one opened for ``root``; None (logged) when it cannot be opened."""
+    from archive.stores.extension import StoreUploader
+
+    if root == output:
+        try:
+            uploader = crawler.get_extension(StoreUploader)
+        except RuntimeError:
+            uploader = None
+        if uploader is not None:
+            return uploader.store
+    try:
+        return open_store(root, store_classes(crawler.settings), crawler.settings)
+    except StoreError as exc:
+        logger.warning("%s; text batches kept in the spool (`kliping upload` sends them)", exc)
+        return None
 
 
 __all__ = [

@@ -28,7 +28,7 @@ from typing import Any
 
 from archive.reader import read_warcinfo
 from settings.runinfo import local_dir
-from state import SeenStore
+from state import SeenStore, seen_store_from_settings
 from state.frontier import Frontier, RunInfo, frontier_path
 
 logger = logging.getLogger(__name__)
@@ -181,18 +181,6 @@ def reconcile_seen(store: SeenStore, urls: Iterable[str]) -> None:
     store.mark_seen(sorted(set(urls)))
 
 
-def _open_seen_store(settings: Any) -> SeenStore | None:
-    from settings.runinfo import state_uri
-    from state import StateError, open_seen_store
-
-    stores = {**settings.getdict("KLIPING_STATE_STORES_BASE"), **settings.getdict("KLIPING_STATE_STORES")}
-    try:
-        return open_seen_store(state_uri(settings), stores)
-    except (ImportError, AttributeError, StateError) as exc:
-        logger.info("no seen store to reconcile (%s)", exc)
-        return None
-
-
 def recover_text(settings: Any, recovered_warcs: Iterable[Path] = ()) -> TextRecovery:
     """Repair the text of every killed run and settle frontier and seen store (see the module doc)."""
     report = TextRecovery()
@@ -202,7 +190,7 @@ def recover_text(settings: Any, recovered_warcs: Iterable[Path] = ()) -> TextRec
         killed = list(frontier.killed_runs())
         if not killed:
             return report
-        store = _open_seen_store(settings)
+        store = seen_store_from_settings(settings)
         try:
             for run in killed:
                 urls = recover_run(settings, run, report)

@@ -22,8 +22,7 @@ from scrapy.extensions.feedexport import FeedExporter
 from scrapy.http import Response
 
 from archive.extension import WarcArchiver
-from settings.runinfo import state_uri
-from state import SeenStore, open_seen_store
+from state import SeenStore, seen_store_from_settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +52,10 @@ class SeenTracker:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SeenTracker:
-        settings = crawler.settings
-        uri = state_uri(settings)
-        if not uri:
+        store = seen_store_from_settings(crawler.settings)
+        if store is None:
             raise NotConfigured("KLIPING_STATE is empty: no seen-article state")
-        stores = dict(settings.getdict("KLIPING_STATE_STORES_BASE"))
-        stores.update(settings.getdict("KLIPING_STATE_STORES"))
-        return cls(crawler, open_seen_store(uri, stores))
+        return cls(crawler, store)
 
     def count(self, key: str, n: int = 1) -> None:
         if self.crawler.stats is not None:

@@ -13,12 +13,33 @@ class SettingsLike(Protocol):
     def get(self, name: str, default: Any = None) -> Any: ...
 
 
+def hostname_token(hostname: str | None = None) -> str:
+    """This host's name (or ``hostname``) as one token of a file name or id: every run of
+    characters other than letters and digits becomes ``_``, so ``-`` stays a field separator."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", hostname or socket.gethostname()) or "host"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host (one we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def workdir(settings: SettingsLike) -> str:
+    """``KLIPING_WORKDIR``: the local directory of files in progress, the spool and the state."""
+    return str(settings.get("KLIPING_WORKDIR") or "data")
+
+
 def new_run_id(moment: datetime | None = None) -> str:
     """A run id sortable by start time and unique across hosts and processes:
     ``20260101T120000Z-<host>-1234`` (workers on several machines share one store)."""
     moment = moment or datetime.now(UTC)
-    host = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname()) or "host"
-    return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{host}-{os.getpid()}"
+    return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{hostname_token()}-{os.getpid()}"
 
 
 def run_id(settings: SettingsLike) -> str:
@@ -45,11 +66,11 @@ def local_dir(settings: SettingsLike, kind: str) -> str:
     directory, from which the store uploads them.
     """
     if is_remote(settings):
-        return os.path.join(str(settings.get("KLIPING_WORKDIR") or "data"), "spool", kind)
+        return os.path.join(workdir(settings), "spool", kind)
     return os.path.join(output_dir(settings), kind)
 
 
 def state_uri(settings: SettingsLike) -> str:
     """``KLIPING_STATE`` with ``{workdir}`` filled in (empty: no seen-article state)."""
     value = str(settings.get("KLIPING_STATE") or "")
-    return value.replace("{workdir}", str(settings.get("KLIPING_WORKDIR") or "data").rstrip("/"))
+    return value.replace("{workdir}", workdir(settings).rstrip("/"))

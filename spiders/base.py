@@ -72,7 +72,7 @@ class KlipingSpider(Spider):
         # A Redis state store also shares the request queue and duplicate filter between workers.
         state = settings.get("KLIPING_STATE")
         if str(state or "").startswith(("redis://", "rediss://")):
-            from state.redis import redis_settings
+            from fetch.rounds import redis_settings
 
             settings.setdict(redis_settings(str(state)), priority="spider")
 

@@ -7,10 +7,13 @@ No Scrapy here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from importlib import import_module
-from typing import Protocol
-from urllib.parse import urlsplit
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from settings.runinfo import SettingsLike, state_uri
 
 
 class StateError(ValueError):
@@ -35,6 +38,18 @@ class SeenStore(Protocol):
     def close(self) -> None: ...
 
 
+def redact(uri: str) -> str:
+    """``uri`` fit for a message or a log line: its user and password part replaced by ``***``."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri.split("@", 1)[-1] if "@" in uri else uri
+    if "@" not in parts.netloc:
+        return uri
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
 def load_object(path: str) -> type:
     module, _, name = path.rpartition(".")
     cls: type = getattr(import_module(module), name)
@@ -46,7 +61,32 @@ def open_seen_store(uri: str, stores: Mapping[str, str]) -> SeenStore:
     scheme = urlsplit(uri).scheme
     if scheme not in stores:
         known = ", ".join(sorted(stores))
-        raise StateError(f"{uri}: unsupported state store scheme {scheme!r} (known: {known})")
+        raise StateError(f"{redact(uri)}: unsupported state store scheme {scheme!r} (known: {known})")
     cls = load_object(stores[scheme])
     store: SeenStore = cls.from_uri(uri)  # type: ignore[attr-defined]
     return store
+
+
+def seen_store_from_settings(settings: SettingsLike) -> SeenStore | None:
+    """The seen store ``KLIPING_STATE`` names, from ``KLIPING_STATE_STORES_BASE`` merged with
+    ``KLIPING_STATE_STORES``; None when ``KLIPING_STATE`` is empty (no seen-article state).
+
+    Raises :class:`StateError` when the URI cannot be used.
+    """
+    uri = state_uri(settings)
+    if not uri:
+        return None
+    stores = {
+        **_as_dict(settings.get("KLIPING_STATE_STORES_BASE")),
+        **_as_dict(settings.get("KLIPING_STATE_STORES")),
+    }
+    try:
+        return open_seen_store(uri, {k: v for k, v in stores.items() if v})
+    except (ImportError, AttributeError) as exc:
+        raise StateError(f"{redact(uri)}: cannot load the seen store class ({exc})") from exc
+
+
+def _as_dict(value: Any) -> dict[str, str]:
+    if isinstance(value, str):  # given on the command line as JSON
+        value = json.loads(value) if value.strip() else {}
+    return dict(value or {})

@@ -14,12 +14,13 @@ is a killed run, whose WARCs and text batches :mod:`pipelines.recovery` repairs.
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from settings.runinfo import SettingsLike, hostname_token, pid_alive, workdir
 
 PENDING, DONE = "pending", "done"
 
@@ -68,7 +69,7 @@ class RunInfo:
 
 
 def this_host() -> str:
-    return socket.gethostname().replace("-", "_")
+    return hostname_token()
 
 
 class Frontier:
@@ -149,30 +150,19 @@ class Frontier:
     def killed_runs(self) -> Iterator[RunInfo]:
         """Runs registered as in progress whose process on this host is gone."""
         for run in self.running():
-            if run.host == this_host() and run.pid != os.getpid() and not _alive(run.pid):
+            if run.host == this_host() and run.pid != os.getpid() and not pid_alive(run.pid):
                 yield run
 
     def close(self) -> None:
         self.db.close()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def frontier_path(settings: object) -> Path:
+def frontier_path(settings: SettingsLike) -> Path:
     """``KLIPING_FRONTIER_PATH``, else ``<KLIPING_WORKDIR>/state/frontier.sqlite``."""
-    get = settings.get  # type: ignore[attr-defined]
-    explicit = get("KLIPING_FRONTIER_PATH") or ""
+    explicit = settings.get("KLIPING_FRONTIER_PATH") or ""
     if explicit:
         return Path(explicit)
-    return Path(str(get("KLIPING_WORKDIR") or "data")) / "state" / "frontier.sqlite"
+    return Path(workdir(settings)) / "state" / "frontier.sqlite"
 
 
 __all__ = ["DONE", "PENDING", "Frontier", "PendingRequest", "RunInfo", "frontier_path"]

@@ -14,16 +14,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
+
+from settings.runinfo import SettingsLike
 
 
 class StoreError(Exception):
     """A store that cannot be used or a file it could not take; the message is one line for the user."""
-
-
-class SettingsLike(Protocol):
-    def get(self, name: str, default: Any = None) -> Any: ...
 
 
 class Store(ABC):
@@ -52,6 +50,14 @@ class Store(ABC):
     def is_remote(self) -> bool:
         """Whether ``put`` sends the file elsewhere (and removes the local copy)."""
         return False
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """Keys of the files stored under ``prefix``, sorted (stores that can be read override it)."""
+        raise StoreError(f"{self.uri}: this store cannot be listed")
+
+    def get(self, key: str, local_path: Path) -> Path:
+        """Copy the file at ``key`` to ``local_path`` and return it (stores that can be read override it)."""
+        raise StoreError(f"{self.uri}: this store cannot be read from")
 
 
 def scheme_of(uri: str) -> str:
@@ -106,4 +112,4 @@ def output_store(settings: SettingsLike) -> Store:
     return open_store(uri, store_classes(settings), settings)
 
 
-__all__ = ["Store", "StoreError", "open_store", "output_store", "scheme_of", "store_classes"]
+__all__ = ["SettingsLike", "Store", "StoreError", "open_store", "output_store", "scheme_of", "store_classes"]

@@ -13,6 +13,7 @@ import logging
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.settings import BaseSettings
 
 from archive.stores import SettingsLike, StoreError, output_store
 
@@ -29,6 +30,16 @@ def store_problem(settings: SettingsLike) -> str | None:
     except StoreError as exc:
         return str(exc)
     return None
+
+
+def preflight(settings: BaseSettings) -> None:
+    """Raise :class:`StoreError` (one line) unless the output store takes files now.
+
+    Commands call it before the crawl starts (when ``KLIPING_STORE_CHECK`` is on), so an unusable
+    store is reported at once, not an hour into the crawl.
+    """
+    if settings.getbool("KLIPING_STORE_CHECK") and (problem := store_problem(settings)):
+        raise StoreError(problem)
 
 
 class StoreCheck:
@@ -53,4 +64,4 @@ class StoreCheck:
         raise CloseSpider(CLOSE_REASON)
 
 
-__all__ = ["CLOSE_REASON", "STAT_KEY", "StoreCheck", "store_problem"]
+__all__ = ["CLOSE_REASON", "STAT_KEY", "StoreCheck", "preflight", "store_problem"]

@@ -227,6 +227,28 @@ class S3Store(Store):
             logger.warning("%s: %s did not verify (%s); uploading again", self.where(), destination, problem)
         raise StoreError(f"{self.where()}: {destination} did not verify after upload ({problem})")
 
+    def list_keys(self, prefix: str = "") -> list[str]:
+        base = self.object_key("")
+        try:
+            keys = [
+                str(obj["Key"])[len(base) :]
+                for page in self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=self.object_key(prefix)
+                )
+                for obj in page.get("Contents", [])
+            ]
+        except Exception as exc:
+            raise StoreError(f"{self.where()}: {describe_error(exc)}") from exc
+        return sorted(keys)
+
+    def get(self, key: str, local_path: Path) -> Path:
+        local_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.client.download_file(self.bucket, self.object_key(key), str(local_path))
+        except Exception as exc:
+            raise StoreError(f"{self.where()}: download of {key} failed: {describe_error(exc)}") from exc
+        return local_path
+
     def check(self) -> None:
         try:
             self.client.head_bucket(Bucket=self.bucket)

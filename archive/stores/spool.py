@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.stores import SettingsLike, Store, StoreError
+from settings.runinfo import workdir
 
 IN_PROGRESS_SUFFIXES = (".open", ".part", ".tmp")
 
 
 def spool_root(settings: SettingsLike) -> Path:
     """``<KLIPING_WORKDIR>/spool``: the parent of ``settings.runinfo.local_dir`` for remote output."""
-    return Path(str(settings.get("KLIPING_WORKDIR") or "data")) / "spool"
+    return Path(workdir(settings)) / "spool"
 
 
 def is_complete(path: Path) -> bool:

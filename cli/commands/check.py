@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from cli.common import overrides
+from cli.common import EXIT_BAD_INPUT, EXIT_OK, settings_and_problems
 
 HELP = "validate settings, outlet configs and the output store"
 DESCRIPTION = (
@@ -20,6 +21,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cli.storecmds import cmd_check
+    from archive.stores.check import store_problem
+    from cli.commands.outlets import outlet_problems
 
-    return cmd_check(args, overrides)
+    # The same check every command runs (cli.settingcheck), but every problem is listed, not the first.
+    settings, problems = settings_and_problems(args)
+    outlets, outlet_lines = outlet_problems(settings.getlist("KLIPING_OUTLETS_DIRS"))
+    problems += outlet_lines
+    store_line = store_problem(settings)
+    if store_line:
+        problems.append(store_line)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        return EXIT_BAD_INPUT
+    output = settings.get("KLIPING_OUTPUT")
+    print(f"ok: settings valid, {outlets} outlet(s), output {output} writable", file=sys.stderr)
+    return EXIT_OK

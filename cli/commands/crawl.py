@@ -28,8 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
+    from archive.stores.check import preflight
     from cli.runner import run_spider
-    from cli.storecmds import preflight
     from settings.outlets import load_outlets
     from spiders.params import OutletSpiderParams, parse_params
     from state.redis import check_shared_state

@@ -15,8 +15,8 @@ HELP = "re-extract articles from WARC files"
 DESCRIPTION = (
     "Re-extract article records from WARC files (any standard WARC; kliping's own give the records "
     "the crawl gave) with no network, on every core. WARC may be a path, a glob (quote it) or "
-    "s3://bucket/key-or-prefix (endpoint: KLIPING_S3_ENDPOINT_URL). Progress over the WARC bytes "
-    "is a bar on a terminal, else a line every KLIPING_PROGRESS_INTERVAL seconds."
+    "s3://bucket/key-or-prefix (read with the KLIPING_S3_* settings). Progress over the WARC "
+    "bytes is a bar on a terminal, else a line every KLIPING_PROGRESS_INTERVAL seconds."
 )
 PARENTS = ()
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     outlets = load_outlets(settings.getlist("KLIPING_OUTLETS_DIRS"))
     reader = choose_reader(args.reader)
     with tempfile.TemporaryDirectory(prefix="kliping-extract-") as tmp:
-        paths = resolve_warcs(args.warcs, Path(tmp), settings.get("KLIPING_S3_ENDPOINT_URL") or None)
+        paths = resolve_warcs(args.warcs, Path(tmp), settings)
         total = sum(p.stat().st_size for p in paths)
         progress = ByteProgress(
             total,

@@ -35,21 +35,29 @@ def outlet_files(extra_dirs: list[str]) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
+def outlet_problems(extra_dirs: list[str]) -> tuple[int, list[str]]:
+    """How many outlet files there are, and one line per file or directory that does not load."""
+    from settings.outlets import OutletConfigError, load_outlet
+
+    files, problems = outlet_files(extra_dirs)
+    for path in files:
+        try:
+            load_outlet(path)
+        except OutletConfigError as exc:
+            problems.append(str(exc))
+    return len(files), problems
+
+
 def run(args: argparse.Namespace) -> int:
-    from settings.outlets import OutletConfigError, load_outlet, load_outlets
+    from settings.outlets import load_outlets
 
     settings = settings_for(args, output_setting=False)
     dirs = settings.getlist("KLIPING_OUTLETS_DIRS")
     if args.check:
-        files, problems = outlet_files(dirs)
-        for path in files:
-            try:
-                load_outlet(path)
-            except OutletConfigError as exc:
-                problems.append(str(exc))
+        count, problems = outlet_problems(dirs)
         for line in problems:
             print(line, file=sys.stderr)
-        print(f"{len(files)} outlet file(s), {len(problems)} problem(s)", file=sys.stderr)
+        print(f"{count} outlet file(s), {len(problems)} problem(s)", file=sys.stderr)
         return EXIT_BAD_INPUT if problems else EXIT_OK
     outlets = load_outlets(dirs)
     rows = [

@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from archive.stores.check import preflight
     from cli.runner import run_spider
-    from cli.storecmds import preflight
     from spiders.urllist import read_url_list
     from state.redis import check_shared_state
 

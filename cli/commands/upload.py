@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from cli.common import overrides
+from cli.common import EXIT_FAILURES, EXIT_OK, settings_for
 
 HELP = "send files left in the local spool to the output store"
 DESCRIPTION = (
@@ -19,6 +20,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cli.storecmds import cmd_upload
+    settings = settings_for(args)
+    from archive.stores import output_store
+    from archive.stores.spool import prune_empty_dirs, spool_root, upload_spool
+    from settings.runinfo import is_remote
 
-    return cmd_upload(args, overrides)
+    output = settings.get("KLIPING_OUTPUT")
+    root = spool_root(settings)
+    if not is_remote(settings):
+        print(f"output {output} is local: nothing to upload", file=sys.stderr)
+        return EXIT_OK
+    store = output_store(settings)
+    store.check()  # an unusable store is StoreError: one line, exit 2
+    result = upload_spool(store, root)
+    prune_empty_dirs(root)
+    for line in result.failed:
+        print(line, file=sys.stderr)
+    print(
+        f"sent {len(result.sent)} file(s), {result.bytes_sent} bytes, from {root} to {store.uri}"
+        + (f"; {len(result.failed)} kept in the spool" if result.failed else ""),
+        file=sys.stderr,
+    )
+    return EXIT_FAILURES if result.failed else EXIT_OK

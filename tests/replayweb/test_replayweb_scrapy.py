@@ -10,11 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from replayweb import ReplayWeb
-
-pytest.importorskip("scrapy")
 
 SPIDER = textwrap.dedent(
     """

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from state import StateError, open_seen_store
-from state.redis import RedisSeenStore, parse_redis_uri, redis_settings
+from fetch.rounds import redis_settings
+from state import StateError, open_seen_store, redact
+from state.redis import RedisSeenStore, parse_redis_uri
 from tests.conftest import Kliping
 from tests.scale.conftest import RedisServer, free_port
 
@@ -65,7 +66,7 @@ def test_a_bad_uri_is_named_in_one_message(uri: str, problem: str) -> None:
 
 def test_a_redis_uri_switches_scheduler_and_duplicate_filter() -> None:
     settings = redis_settings("redis://10.0.0.5:6380/2?prefix=kl")
-    assert settings["SCHEDULER"] == "state.redis.RoundScheduler"
+    assert settings["SCHEDULER"] == "fetch.rounds.RoundScheduler"
     assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
     assert settings["REDIS_URL"] == "redis://10.0.0.5:6380/2"
     assert settings["SCHEDULER_PERSIST"] is True
@@ -84,3 +85,21 @@ def test_a_malformed_state_uri_is_bad_input(kliping: Kliping) -> None:
     result = kliping("crawl", "--state", "redis://127.0.0.1:notaport/0")
     assert result.code == 2
     assert result.stderr.strip().startswith("kliping crawl: redis://127.0.0.1:notaport/0: not a usable")
+
+
+def test_redact_hides_user_and_password() -> None:
+    assert redact("redis://:hunter2@127.0.0.1:6379/0") == "redis://***@127.0.0.1:6379/0"
+    assert (
+        redact("rediss://user:hunter2@redis.internal/1?prefix=kl")
+        == "rediss://***@redis.internal/1?prefix=kl"
+    )
+    assert redact("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+def test_a_password_in_the_state_uri_is_never_printed(kliping: Kliping) -> None:
+    bad = kliping("crawl", "--state", "redis://:hunter2@127.0.0.1:notaport/0")
+    unreachable = kliping("crawl", "--state", f"redis://:hunter2@127.0.0.1:{free_port()}/0")
+    for result in (bad, unreachable):
+        assert result.code == 2
+        assert "hunter2" not in result.stderr
+        assert result.stderr.startswith("kliping crawl: redis://***@127.0.0.1:"), result.stderr

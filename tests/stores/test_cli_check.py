@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Kliping
 from tests.stores.moto import MotoServer, cli_settings
 
@@ -30,10 +32,35 @@ def test_check_gives_one_line_per_problem(kliping: Kliping, moto: MotoServer, tm
     )
     assert result.code == 2
     lines = result.stderr.splitlines()
-    assert lines[0] == "KLIPING_TEXT_FORMATS: unknown format(s) csv (known: jsonl, parquet)"
+    assert lines[0] == (
+        "setting KLIPING_TEXT_FORMATS: 'jsonl,csv' has unknown value(s) csv (expected: jsonl, parquet)"
+    )
     assert lines[1].startswith(f"{outlets / 'rusak.toml'}: not valid TOML")
     assert lines[2] == f"S3 endpoint {moto.endpoint} bucket 'no-such-bucket': bucket does not exist"
     assert len(lines) == 3
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ("KLIPING_TYPO=1", "unknown setting KLIPING_TYPO (see docs/settings.md)"),
+        (
+            "KLIPING_STORE_CHECK=yes",
+            "setting KLIPING_STORE_CHECK: 'yes' is not a boolean (use 1/0 or true/false)",
+        ),
+        (
+            "KLIPING_S3_VERIFY=md5",
+            "setting KLIPING_S3_VERIFY: 'md5' has unknown value(s) md5 (expected: etag, size)",
+        ),
+    ],
+)
+def test_check_rejects_a_bad_setting_as_crawl_does(kliping: Kliping, setting: str, problem: str) -> None:
+    check = kliping("check", "-s", setting)
+    assert check.code == 2
+    assert check.stderr.splitlines() == [problem]
+    crawl = kliping("crawl", "-s", setting)
+    assert crawl.code == 2
+    assert crawl.stderr.splitlines() == [f"kliping crawl: {problem}"]
 
 
 def test_upload_with_local_output_has_nothing_to_do(kliping: Kliping) -> None:
