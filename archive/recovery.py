@@ -26,6 +26,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.stores.local import fsync_dir
 from archive.writer import OPEN_SUFFIX
 from settings.runinfo import hostname_token, local_dir, pid_alive
 
@@ -152,25 +153,12 @@ def recover_warc(path: Path, *, sync: bool = True) -> RecoveryResult:
         return result
     os.replace(path, final)
     if sync:
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
     result.path = final
     result.kept_bytes = good_end
     result.cut_bytes = size - good_end
     logger.warning("%s", result.describe())
     return result
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def writer_alive(path: Path, hostname: str | None = None) -> bool:
@@ -215,8 +203,8 @@ class RecoverOpenWarcs:
     """Scrapy extension: at start-up, recover the WARC files an earlier, killed crawl left ``.open``.
 
     Runs in ``from_crawler`` so it is done before any component writes; enable it in
-    ``EXTENSIONS`` with a lower number than ``archive.extension.WarcArchiver``. Also repairs the
-    killed run's text batches (:mod:`pipelines.recovery`) when ``KLIPING_RECOVER_TEXT`` is on.
+    ``EXTENSIONS`` with a lower number than ``archive.extension.WarcArchiver``. The killed runs'
+    text is completed afterwards by ``pipelines.recovery.RecoverText``, which reads these WARCs.
     """
 
     def __init__(self, crawler: Crawler, directories: list[Path], results: list[RecoveryResult]) -> None:
@@ -238,14 +226,6 @@ class RecoverOpenWarcs:
             damaged = len([r for r in results if not r.ok])
             if damaged:
                 stats.set_value("kliping/recovery/warcs_damaged", damaged)
-        if settings.getbool("KLIPING_RECOVER_TEXT"):
-            from pipelines.recovery import recover_text
-
-            report = recover_text(settings, [r.path for r in results if r.path is not None])
-            if stats is not None:
-                for key, value in report.stats().items():
-                    if value:
-                        stats.set_value(key, value)
         return ext
 
 

@@ -12,11 +12,6 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-# cdxj-indexer imports pyamf, which imports the deprecated pkg_resources; the warning is noise here.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-    from wacz.main import main as wacz_main
-
 from archive.reader import read_warcinfo
 
 
@@ -24,9 +19,12 @@ class WaczError(Exception):
     """A WACZ could not be made or is not valid; the message is one line for the user."""
 
 
-def run_warcs(directory: Path, run_id: str | None = None) -> list[Path]:
-    """Closed WARC files of ``directory`` written by run ``run_id`` (by any run when None)."""
-    files = sorted(directory.glob("*.warc.gz"))
+def run_warcs(directory: Path, run_id: str | None = None, pattern: str = "*.warc.gz") -> list[Path]:
+    """Closed WARC files of ``directory`` written by run ``run_id`` (by any run when None).
+
+    ``pattern`` narrows the files whose warcinfo is read (start-up recovery knows the writer's
+    host and pid, which are in the file name)."""
+    files = sorted(directory.glob(pattern)) if directory.is_dir() else []
     if run_id is None:
         return files
     return [path for path in files if read_warcinfo(path).get("run-id") == run_id]
@@ -42,6 +40,12 @@ def latest_run_id(directory: Path) -> str | None:
 
 
 def _run_wacz(args: list[str]) -> tuple[int, str]:
+    # Imported here: py-wacz takes a second to import, and run_warcs serves start-up recovery too.
+    # cdxj-indexer imports pyamf, which imports the deprecated pkg_resources; the warning is noise.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+        from wacz.main import main as wacz_main
+
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:

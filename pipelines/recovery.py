@@ -1,37 +1,62 @@
-"""Repair the text output of a killed run, from its WARCs, and settle the state with what is on disk.
+"""Repair the text output of a killed run, from its WARCs, and settle the state with what is durable.
 
-After ``kill -9`` a text batch may end in a half-written line, and the articles still in the
-exporter's buffer are missing altogether; their stories are in the WARC (the extract pipeline
-writes a story record before extracting). At the next start, for each run the frontier's ``runs``
-table still lists although its process is gone:
+After ``kill -9`` the articles still in the exporters' buffers are missing from the text output;
+their stories are in the WARC (the extract pipeline writes a story record before extracting). At
+the next start, for each run the frontier's ``runs`` table still lists although its process is
+gone (:class:`RecoverText`, after :class:`archive.recovery.RecoverOpenWarcs` closed its WARCs):
 
-1. every text batch of the run (``<run>-*.jsonl``) is cut to its last complete JSON line;
-2. the stories of the run's WARCs that no text record holds are extracted again from the WARC
-   (:mod:`cli.reextract`) into ``<run>-recovered-<n>.jsonl`` (written under a temporary name,
-   fsynced, renamed);
-3. every article now durably in both WARC and text is settled in the frontier and marked seen in
-   the seen store (when one can be opened), so the next crawl neither refetches nor duplicates it.
+1. every published text batch of the run is read, in every format (``<run>-*.jsonl``,
+   ``.jsonl.gz``, ``.parquet``); a JSON lines batch is cut to its last complete line, an
+   unreadable Parquet batch is moved aside (``.<name>.damaged``);
+2. each configured text format (``KLIPING_TEXT_FORMATS``) is completed on its own: the stories
+   of the run's WARCs (:mod:`pipelines.reextract`) that this format's batches do not hold are
+   extracted again and written as ``text/<outlet>/<date>/<run>-recovered-<n>.<ext>`` in the
+   normal layout (under a temporary name, fsynced, renamed, directory fsynced). A batch stored
+   in one format but not in another is therefore completed in the other only. With remote
+   output the files go into the spool, and the uploader sends them; batches already uploaded
+   are no longer in the spool, so there an article also counts as written when the seen store
+   has it (an article is marked seen only once every batch holding it was stored,
+   :mod:`pipelines.seen`);
+3. every article now durably in both WARC and text is settled in the frontier and marked seen
+   in the seen store (when one can be opened), so the next crawl neither refetches nor
+   duplicates it.
 
-Each step is idempotent: a kill during recovery is repaired by the next start.
+Each step is idempotent: a kill during recovery is repaired by the next start (recovered batches
+count as batches of the run).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archive.reader import read_warcinfo
-from settings.runinfo import local_dir
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from archive.stores.local import publish, temp_name
+from archive.wacz import run_warcs
+from pipelines.exporters import ParquetItemExporter
+from pipelines.feeds import OTHER
+from settings.runinfo import is_remote, local_dir
 from state import SeenStore, seen_store_from_settings
 from state.frontier import Frontier, RunInfo, frontier_path
 
 logger = logging.getLogger(__name__)
+
+#: Text formats (``KLIPING_TEXT_FORMATS`` names) and the batch file suffixes each may have on disk.
+FORMAT_SUFFIXES = {"jsonl": (".jsonl", ".jsonl.gz"), "parquet": (".parquet",)}
+#: Parquet columns recovery needs to know which articles a batch holds.
+_KEY_COLUMNS = ["url", "canonical_url", "pages", "warc"]
 
 
 @dataclass
@@ -41,6 +66,7 @@ class TextRecovery:
     runs: list[str] = field(default_factory=list)
     cut_bytes: int = 0
     cut_files: list[Path] = field(default_factory=list)
+    damaged_files: list[Path] = field(default_factory=list)
     recovered: int = 0  # article records re-extracted from WARCs
     recovered_files: list[Path] = field(default_factory=list)
     settled: int = 0
@@ -49,6 +75,7 @@ class TextRecovery:
         return {
             "kliping/recovery/runs": len(self.runs),
             "kliping/recovery/text_files_cut": len(self.cut_files),
+            "kliping/recovery/text_files_damaged": len(self.damaged_files),
             "kliping/recovery/articles_reextracted": self.recovered,
         }
 
@@ -56,19 +83,7 @@ class TextRecovery:
 def repair_jsonl(path: Path) -> int:
     """Cut a JSON lines file after its last complete, parseable line; returns the bytes cut."""
     data = path.read_bytes()
-    good = 0
-    start = 0
-    while True:
-        end = data.find(b"\n", start)
-        if end < 0:
-            break
-        line = data[start:end]
-        if line.strip():
-            try:
-                json.loads(line)
-            except ValueError:
-                break
-        good = start = end + 1
+    good = _good_prefix(data)
     cut = len(data) - good
     if cut:
         with open(path, "r+b") as stream:
@@ -79,12 +94,88 @@ def repair_jsonl(path: Path) -> int:
     return cut
 
 
-def read_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for path in paths:
-        with open(path, encoding="utf-8") as stream:
-            rows += [json.loads(line) for line in stream if line.strip()]
-    return rows
+def _good_prefix(data: bytes) -> int:
+    """Length of the leading complete, parseable JSON lines of ``data``."""
+    good = start = 0
+    while True:
+        end = data.find(b"\n", start)
+        if end < 0:
+            return good
+        line = data[start:end]
+        if line.strip():
+            try:
+                json.loads(line)
+            except ValueError:
+                return good
+        good = start = end + 1
+
+
+def _gunzip_prefix(raw: bytes) -> tuple[bytes, bool]:
+    """What can be decompressed of the gzip members in ``raw``, and whether all of it could."""
+    out: list[bytes] = []
+    while raw:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            out.append(inflater.decompress(raw))
+        except zlib.error:
+            return b"".join(out), False
+        if not inflater.eof:
+            return b"".join(out), False
+        raw = inflater.unused_data
+    return b"".join(out), True
+
+
+def _parse_lines(data: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in data.splitlines() if line.strip()]
+
+
+def read_batch(path: Path, report: TextRecovery) -> list[dict[str, Any]]:
+    """The records of one text batch, repairing or moving aside what a crash left damaged."""
+    name = path.name
+    if name.endswith(".jsonl"):
+        cut = repair_jsonl(path)
+        if cut:
+            report.cut_bytes += cut
+            report.cut_files.append(path)
+        return _parse_lines(path.read_bytes())
+    if name.endswith(".jsonl.gz"):
+        raw = path.read_bytes()
+        data, whole = _gunzip_prefix(raw)
+        good = _good_prefix(data)
+        if not whole or good < len(data):
+            # Rewrite the whole lines as a valid gzip file; the rest is re-extracted from the WARC.
+            tmp = temp_name(path)
+            with gzip.open(tmp, "wb") as stream:
+                stream.write(data[:good])
+            publish(tmp, path)
+            report.cut_bytes += len(raw) - len(path.read_bytes())
+            report.cut_files.append(path)
+            logger.warning("%s: damaged gzip batch rewritten with its %d whole bytes", path, good)
+        return _parse_lines(data[:good])
+    try:
+        return pq.read_table(path, columns=_KEY_COLUMNS).to_pylist()
+    except (pa.ArrowException, OSError) as exc:
+        # Hidden, so neither globs nor the spool take it; kept for inspection.
+        aside = path.with_name(f".{name}.damaged")
+        os.replace(path, aside)
+        report.damaged_files.append(aside)
+        logger.warning("%s: unreadable Parquet batch (%s) moved aside to %s", path, exc, aside.name)
+        return []
+
+
+def batch_format(path: Path) -> str | None:
+    """The ``KLIPING_TEXT_FORMATS`` name of a batch file, from its suffix."""
+    for fmt, suffixes in FORMAT_SUFFIXES.items():
+        if path.name.endswith(suffixes):
+            return fmt
+    return None
+
+
+def run_batches(text_dir: Path, run_id: str) -> list[Path]:
+    """The published text batches of a run (any format; hidden in-progress files excluded)."""
+    if not text_dir.is_dir():
+        return []
+    return sorted(p for p in text_dir.rglob(f"{run_id}-*") if p.is_file() and batch_format(p) is not None)
 
 
 def record_ids(record: dict[str, Any]) -> set[str]:
@@ -102,78 +193,175 @@ def article_urls(records: Iterable[dict[str, Any]]) -> set[str]:
     return urls
 
 
-def run_warcs(warc_dir: Path, run: RunInfo) -> list[Path]:
-    """The closed WARCs written by ``run`` (its pid in the name, its run id in the warcinfo)."""
-    found = sorted(warc_dir.rglob(f"*-{run.host}-{run.pid}.warc.gz")) if warc_dir.is_dir() else []
-    return [p for p in found if read_warcinfo(p).get("run-id") == run.run_id]
+@dataclass
+class Written:
+    """What one text format already holds of a run: its records' response record ids and URLs."""
 
+    ids: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)
 
-def _write_batch(path: Path, records: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as stream:
+    def add(self, records: Iterable[dict[str, Any]]) -> None:
         for record in records:
-            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(tmp, path)
+            self.ids |= record_ids(record)
+            self.urls |= article_urls([record])
+
+    def holds_story(self, pages: list[dict[str, Any]], url: str | None) -> bool:
+        if any(str((p.get("warc") or {}).get("record_id")) in self.ids for p in pages):
+            return True
+        return pages[0]["url"] in self.urls or (url is not None and url in self.urls)
+
+    def holds_record(self, record: dict[str, Any]) -> bool:
+        return bool(record_ids(record) & self.ids) or bool(
+            {str(record.get(k)) for k in ("url", "canonical_url") if record.get(k)} & self.urls
+        )
 
 
-def _recovered_path(text_dir: Path, run: RunInfo, batches: list[Path]) -> Path:
-    folder = batches[0].parent if batches else text_dir / run.spider / datetime.now(UTC).strftime("%Y-%m-%d")
+def text_formats(settings: Any) -> list[str]:
+    """The configured text formats kliping knows how to write, in ``KLIPING_TEXT_FORMATS`` order."""
+    wanted = [str(f).strip().lower() for f in settings.getlist("KLIPING_TEXT_FORMATS")]
+    return [f for f in wanted if f in FORMAT_SUFFIXES]
+
+
+def _day(record: dict[str, Any]) -> str:
+    """The UTC day the article was fetched: the ``<date>`` folder its batch would have had."""
+    try:
+        return datetime.fromisoformat(str(record.get("fetched_at"))).astimezone(UTC).strftime("%Y-%m-%d")
+    except ValueError:
+        return datetime.now(UTC).strftime("%Y-%m-%d")
+
+
+def _recovered_stem(folder: Path, run_id: str) -> str:
+    """``<run>-recovered-<n>`` with the first ``n`` no file of any format in ``folder`` uses."""
     n = 1
-    while (folder / f"{run.run_id}-recovered-{n}.jsonl").exists():
+    while any(folder.glob(f"{run_id}-recovered-{n}.*")):
         n += 1
-    return folder / f"{run.run_id}-recovered-{n}.jsonl"
+    return f"{run_id}-recovered-{n}"
 
 
-def recover_run(settings: Any, run: RunInfo, report: TextRecovery) -> set[str]:
-    """Repair one killed run's text; returns the article URLs durably written by it."""
-    from cli.reextract import extract_records, iter_jobs
+def write_jsonl(path: Path, records: list[dict[str, Any]], *, compress: bool) -> None:
+    tmp = temp_name(path)
+    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+    with gzip.open(tmp, "wb") if compress else open(tmp, "wb") as stream:
+        stream.write(lines)
+    publish(tmp, path)
+
+
+def write_parquet(path: Path, records: list[dict[str, Any]]) -> None:
+    tmp = temp_name(path)
+    with open(tmp, "wb") as stream:
+        exporter = ParquetItemExporter(stream)
+        exporter.start_exporting()
+        for record in records:
+            exporter.export_item(record)
+        exporter.finish_exporting()
+    publish(tmp, path)
+
+
+def write_recovered(
+    text_dir: Path,
+    run_id: str,
+    missing: dict[str, list[dict[str, Any]]],
+    outlets: Iterable[str],
+    *,
+    compress: bool,
+) -> list[Path]:
+    """Write each format's missing records as ``<outlet>/<date>/<run>-recovered-<n>.<ext>`` files.
+
+    The formats of one folder share ``n``; returns the files written.
+    """
+    known = set(outlets)
+    groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
+    for fmt, records in missing.items():
+        for record in records:
+            outlet = str(record.get("outlet") or "")
+            key = (outlet if outlet in known else OTHER, _day(record))
+            groups.setdefault(key, {}).setdefault(fmt, []).append(record)
+    written: list[Path] = []
+    for (outlet, day), by_format in sorted(groups.items()):
+        folder = text_dir / outlet / day
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = _recovered_stem(folder, run_id)
+        for fmt, records in by_format.items():
+            if fmt == "parquet":
+                path = folder / f"{stem}.parquet"
+                write_parquet(path, records)
+            else:
+                path = folder / (f"{stem}.jsonl.gz" if compress else f"{stem}.jsonl")
+                write_jsonl(path, records, compress=compress)
+            written.append(path)
+    return written
+
+
+def recover_run(
+    settings: Any,
+    run: RunInfo,
+    report: TextRecovery,
+    durable: Callable[[str], bool] | None = None,
+) -> set[str]:
+    """Complete one killed run's text in every configured format; returns its durable article URLs.
+
+    ``durable(url)`` says an article is stored although no local batch shows it (remote output:
+    the seen store).
+    """
     from extract import ExtractOptions
+    from pipelines.reextract import extract_records, iter_jobs
     from settings.outlets import load_outlets
 
     text_dir = Path(local_dir(settings, "text"))
-    # Batches still being written when the run died (hidden ``.<name>.<rand>.part`` files, JSONL or
-    # Parquet) were never published and none of their articles was marked seen: their stories are
-    # rebuilt from the WARC below, so the unfinished files go.
+    # Batches still being written when the run died (hidden ``.<name>.<rand>.part`` files) were
+    # never published and none of their articles was marked seen: their stories are rebuilt from
+    # the WARC below, so the unfinished files go.
     for unfinished in sorted(text_dir.rglob(f".{run.run_id}-*.part")) if text_dir.is_dir() else []:
         logger.warning("%s: unfinished text batch of killed run %s removed", unfinished, run.run_id)
         unfinished.unlink(missing_ok=True)
-    batches = sorted(p for p in text_dir.rglob(f"{run.run_id}-*.jsonl")) if text_dir.is_dir() else []
-    for path in batches:
-        cut = repair_jsonl(path)
-        if cut:
-            report.cut_bytes += cut
-            report.cut_files.append(path)
-    written = read_records(batches)
-    known_ids: set[str] = set()
-    for record in written:
-        known_ids |= record_ids(record)
-    known_urls = article_urls(written)
+    formats = text_formats(settings)
+    written = {fmt: Written() for fmt in FORMAT_SUFFIXES}
+    everything: list[dict[str, Any]] = []
+    for path in run_batches(text_dir, run.run_id):
+        records = read_batch(path, report)
+        written[batch_format(path) or "jsonl"].add(records)
+        everything += records
 
-    warcs = run_warcs(Path(local_dir(settings, "warc")), run)
+    def stored(pages: list[dict[str, Any]], url: str | None, fmt: str) -> bool:
+        if written[fmt].holds_story(pages, url):
+            return True
+        return durable is not None and any(durable(u) for u in (pages[0]["url"], url) if u)
+
+    warc_dir = Path(local_dir(settings, "warc"))
+    warcs = run_warcs(warc_dir, run.run_id, pattern=f"*-{run.host}-{run.pid}.warc.gz")
     outlets = load_outlets(settings.getlist("KLIPING_OUTLETS_DIRS"))
-    missing = [
+    jobs = [
         job
         for job in iter_jobs(warcs, outlets)
-        if not any(str((p.get("warc") or {}).get("record_id")) in known_ids for p in job.pages)
-        and job.pages[0]["url"] not in known_urls
+        if any(not stored(job.pages, job.url, fmt) for fmt in formats)
     ]
-    if missing:
+    if jobs:
         options = ExtractOptions.from_settings(settings.copy_to_dict())
-        workers = min(len(missing), settings.getint("KLIPING_EXTRACT_WORKERS") or os.cpu_count() or 1)
-        again = list(extract_records(missing, options, workers))
-        if again:
-            path = _recovered_path(text_dir, run, batches)
-            _write_batch(path, again)
-            report.recovered += len(again)
-            report.recovered_files.append(path)
-            written += again
+        workers = min(len(jobs), settings.getint("KLIPING_EXTRACT_WORKERS") or os.cpu_count() or 1)
+        again = list(extract_records(jobs, options, workers))
+        missing: dict[str, list[dict[str, Any]]] = {}
+        for fmt in formats:
+            lacking = [
+                record
+                for record in again
+                if not written[fmt].holds_record(record)
+                and not (durable is not None and any(durable(u) for u in article_urls([record])))
+            ]
+            if lacking:
+                missing[fmt] = lacking
+        compress = settings.getbool("KLIPING_TEXT_GZIP")
+        files = write_recovered(text_dir, run.run_id, missing, outlets, compress=compress)
+        if files:
+            report.recovered += len({id(r) for records in missing.values() for r in records})
+            report.recovered_files += files
             logger.warning(
-                "%s: %d articles re-extracted from the WARC of killed run %s", path, len(again), run.run_id
+                "%d articles of killed run %s re-extracted from its WARC into %s",
+                len(again),
+                run.run_id,
+                ", ".join(str(f) for f in files),
             )
-    return article_urls(written)
+        everything += again
+    return article_urls(everything)
 
 
 def reconcile_seen(store: SeenStore, urls: Iterable[str]) -> None:
@@ -181,19 +369,24 @@ def reconcile_seen(store: SeenStore, urls: Iterable[str]) -> None:
     store.mark_seen(sorted(set(urls)))
 
 
-def recover_text(settings: Any, recovered_warcs: Iterable[Path] = ()) -> TextRecovery:
+def recover_text(settings: Any) -> TextRecovery:
     """Repair the text of every killed run and settle frontier and seen store (see the module doc)."""
     report = TextRecovery()
-    del recovered_warcs  # the killed runs' WARCs are found by run; recovered ones are closed by now
     frontier = Frontier(frontier_path(settings))
     try:
         killed = list(frontier.killed_runs())
         if not killed:
             return report
         store = seen_store_from_settings(settings)
+        if store is None and is_remote(settings):
+            logger.warning(
+                "no seen store (KLIPING_STATE): text batches of killed runs already uploaded cannot "
+                "be told apart, their articles may be written twice"
+            )
+        durable = store.is_seen if store is not None and is_remote(settings) else None
         try:
             for run in killed:
-                urls = recover_run(settings, run, report)
+                urls = recover_run(settings, run, report, durable)
                 frontier.mark_done(urls)
                 if store is not None:
                     reconcile_seen(store, urls)
@@ -208,4 +401,42 @@ def recover_text(settings: Any, recovered_warcs: Iterable[Path] = ()) -> TextRec
     return report
 
 
-__all__ = ["TextRecovery", "reconcile_seen", "recover_run", "recover_text", "repair_jsonl"]
+class RecoverText:
+    """Scrapy extension: at start-up, complete the text of runs that were killed (see the module doc).
+
+    Runs in ``from_crawler`` so it is done before anything writes; enable it in ``EXTENSIONS``
+    after :class:`archive.recovery.RecoverOpenWarcs` (the killed run's last WARC must be closed
+    first) and before ``archive.extension.WarcArchiver``. Off with ``KLIPING_RECOVER_TEXT``, or
+    when ``KLIPING_RECOVER_ON_START`` is off (the WARCs it reads would still be ``.open``).
+    """
+
+    def __init__(self, report: TextRecovery) -> None:
+        self.report = report
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RecoverText:
+        settings = crawler.settings
+        if not settings.getbool("KLIPING_RECOVER_TEXT"):
+            raise NotConfigured("KLIPING_RECOVER_TEXT is off")
+        if not settings.getbool("KLIPING_RECOVER_ON_START"):
+            raise NotConfigured("KLIPING_RECOVER_ON_START is off: killed runs' WARCs are not recovered")
+        report = recover_text(settings)
+        if crawler.stats is not None:
+            for key, value in report.stats().items():
+                if value:
+                    crawler.stats.set_value(key, value)
+        return cls(report)
+
+
+__all__ = [
+    "RecoverText",
+    "TextRecovery",
+    "Written",
+    "read_batch",
+    "reconcile_seen",
+    "recover_run",
+    "recover_text",
+    "repair_jsonl",
+    "run_batches",
+    "write_recovered",
+]

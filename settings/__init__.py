@@ -44,6 +44,8 @@ EXTENSIONS = {
     # Reliability (docs/reliability.md): recovery runs when built, so it must come before the
     # archiver; the space guard before the archiver, so it checks before each write.
     "archive.recovery.RecoverOpenWarcs": 50,
+    # After the WARCs are recovered (it re-extracts from them), before anything writes.
+    "pipelines.recovery.RecoverText": 55,
     "archive.space.OutputSpaceGuard": 60,
     "fetch.frontier.FrontierExtension": 70,
     "fetch.shutdown.ShutdownDeadline": 80,

@@ -206,8 +206,10 @@ KLIPING_S3_SESSION_TOKEN = ""
 #: checked, renamed (cut bytes kept in ``.tail``; unusable files moved aside as ``.damaged``).
 KLIPING_RECOVER_ON_START = True
 
-#: At start-up, repair the text batches of killed runs: cut half-written lines, re-extract from
-#: the WARC the articles no batch holds (``<run>-recovered-<n>.jsonl``), settle frontier and seen store.
+#: At start-up, complete the text of killed runs: re-extract from their WARCs the articles a text
+#: format's batches lack and write them, in every format of ``KLIPING_TEXT_FORMATS``, as
+#: ``text/<outlet>/<date>/<run>-recovered-<n>.<ext>`` (remote output: into the spool); then settle
+#: frontier and seen store. Needs ``KLIPING_RECOVER_ON_START``.
 KLIPING_RECOVER_TEXT = True
 
 #: Keep article requests in a durable frontier (SQLite) so a killed crawl resumes instead of

@@ -42,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(f"--workers {args.workers}: must be 0 (one per core) or more")
     check_local(args.warcs)  # a missing file is reported before the slow imports
     settings = settings_for(args, output_setting=False)
-    from cli.reextract import Job, choose_reader, extract_records, iter_jobs
     from cli.sources import resolve_warcs
     from extract import ExtractOptions
     from monitor.progress import ByteProgress, bar_wanted
+    from pipelines.reextract import Job, choose_reader, extract_records, iter_jobs
     from settings.outlets import load_outlets
 
     options = ExtractOptions.from_settings(settings.copy_to_dict())

@@ -8,10 +8,10 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from replayweb import ReplayWeb
+from tests.polling import wait_until
 from tests.robustness.webgen import serve_articles, write_list
 from tests.warcs import read_jsonl, warc_files, warcio_check
 
@@ -53,13 +53,13 @@ def kill_9(proc: subprocess.Popen[str]) -> None:
 
 
 def wait_for_output(cwd: Path, proc: subprocess.Popen[str], bound: float = 30.0) -> None:
-    """Until the run has an open WARC of its own (or ends): polled, with a bound."""
-    deadline = time.monotonic() + bound
+    """Until the run has an open WARC of its own (or ends); fails after ``bound`` seconds."""
     pattern = f"*-{proc.pid}.warc.gz.open"
-    while time.monotonic() < deadline and proc.poll() is None:
-        if any((cwd / "data").rglob(pattern)):
-            return
-        time.sleep(0.02)
+    wait_until(
+        lambda: proc.poll() is not None or any((cwd / "data").rglob(pattern)),
+        bound,
+        f"run {proc.pid} to open a WARC",
+    )
 
 
 def test_kill_9_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path) -> None:

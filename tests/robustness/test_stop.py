@@ -10,6 +10,7 @@ from pathlib import Path
 
 from archive.recovery import scan_complete
 from replayweb import ReplayWeb
+from tests.polling import wait_until
 from tests.robustness.test_kill9 import kill_9, start
 from tests.robustness.webgen import serve_articles, write_list
 from tests.warcs import read_jsonl, warc_files, warcio_check
@@ -74,9 +75,9 @@ def test_a_second_signal_forces_the_stop_and_files_stay_readable(tmp_path: Path)
             wait_for_hits(web, urls[0])
             proc.send_signal(signal.SIGTERM)
             # The second signal only once the first was handled (two quick ones may arrive as one).
-            deadline = time.monotonic() + 30
-            while "shutting down gracefully" not in log.read_text() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(
+                lambda: "shutting down gracefully" in log.read_text(), 30, "the graceful stop to begin"
+            )
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
         finally:
