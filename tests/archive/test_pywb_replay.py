@@ -10,7 +10,6 @@ import gzip
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import pytest
 
 from replayweb import ReplayWeb
 from tests.conftest import FIXTURE_SITE, REPO, Kliping
+from tests.polling import listening, wait_until
 from tests.test_scrape import article_urls
 from tests.warcs import warc_files
 
@@ -69,13 +69,7 @@ def wayback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)  # bounded poll while pywb starts
+        wait_until(lambda: server.poll() is not None or listening(port), 60, "pywb to listen")
         assert server.poll() is None, "wayback exited at start"
         yield f"http://127.0.0.1:{port}/kliping"
     finally:

@@ -6,10 +6,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from tests.polling import listening, wait_until
 
 #: Fake credentials for the moto server; the secret is distinctive so tests can look for leaks.
 ACCESS_KEY = "AKIAKLIPINGTEST00001"
@@ -61,16 +62,11 @@ class MotoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moto server exited with {self.proc.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.05)  # bounded poll for the child's listening socket
-        raise RuntimeError("moto server did not start listening within 30 s")
+        proc = self.proc
+        wait_until(lambda: proc.poll() is not None or listening(self.port), 30, "moto to listen")
+        if proc.poll() is not None:
+            raise RuntimeError(f"moto server exited with {proc.returncode}")
+        return self
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
