@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -62,16 +62,55 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def tree_memory(root: int) -> tuple[int, int, int]:
-    """(RSS sum, PSS sum, process count) of the tree in bytes; PSS counts shared pages once."""
+def role(pid: int, root: int) -> str:
+    """What a process of the tree is: the command itself, multiprocessing's helpers, or a worker."""
+    if pid == root:
+        return "main"
+    fields = _stat(pid)
+    if fields is None or int(fields[1]) != root:
+        return "worker"  # workers forked by the forkserver run its command line too
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return "gone"
+    if b"multiprocessing.forkserver" in cmdline:
+        return "forkserver"
+    if b"multiprocessing.resource_tracker" in cmdline:
+        return "resource_tracker"
+    return "worker"
+
+
+def tree_memory(root: int, per_process: dict[int, list[int]] | None = None) -> tuple[int, int, int]:
+    """(RSS sum, PSS sum, process count) of the tree in bytes; PSS counts shared pages once.
+
+    ``per_process``, when given, is updated with each process's peak ``[rss, pss]`` in bytes.
+    """
     rss = pss = 0
     pids = process_tree(root)
     for pid in pids:
         fields = _stat(pid)
         if fields:
-            rss += int(fields[21]) * PAGE
-            pss += _pss_kib(pid) * 1024
+            one_rss, one_pss = int(fields[21]) * PAGE, _pss_kib(pid) * 1024
+            rss += one_rss
+            pss += one_pss
+            if per_process is not None:
+                peak = per_process.setdefault(pid, [0, 0])
+                peak[0], peak[1] = max(peak[0], one_rss), max(peak[1], one_pss)
     return rss, pss, len(pids)
+
+
+def peaks_by_role(
+    root: int, per_process: dict[int, list[int]], roles: dict[int, str]
+) -> dict[str, dict[str, float]]:
+    """Peak RSS and PSS in MB per role; for several workers, the largest worker (``count`` says how many)."""
+    out: dict[str, dict[str, float]] = {}
+    for pid, (rss, pss) in per_process.items():
+        name = roles.get(pid, "worker")
+        entry = out.setdefault(name, {"rss_mb": 0.0, "pss_mb": 0.0, "count": 0})
+        entry["rss_mb"] = max(entry["rss_mb"], round(rss / 2**20, 1))
+        entry["pss_mb"] = max(entry["pss_mb"], round(pss / 2**20, 1))
+        entry["count"] += 1
+    return out
 
 
 @dataclass
@@ -85,6 +124,8 @@ class Timed:
     peak_procs: int
     stdout: str
     stderr: str
+    #: role ("main", "forkserver", "resource_tracker", "worker") -> peak rss_mb, pss_mb and count
+    processes: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class _Sampler(threading.Thread):
@@ -92,11 +133,15 @@ class _Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_rss = self.peak_pss = self.peak_procs = 0
+        self.per_process: dict[int, list[int]] = {}
+        self.roles: dict[int, str] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            rss, pss, procs = tree_memory(self.pid)
+            rss, pss, procs = tree_memory(self.pid, self.per_process)
+            for pid in self.per_process.keys() - self.roles.keys():
+                self.roles[pid] = role(pid, self.pid)
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_pss = max(self.peak_pss, pss)
             self.peak_procs = max(self.peak_procs, procs)
@@ -126,7 +171,10 @@ def run_timed(
     wall = time.monotonic() - start
     sampler.stop.set()
     sampler.join()
-    return Timed(proc.returncode, wall, sampler.peak_rss, sampler.peak_pss, sampler.peak_procs, out, err)
+    processes = peaks_by_role(proc.pid, sampler.per_process, sampler.roles)
+    return Timed(
+        proc.returncode, wall, sampler.peak_rss, sampler.peak_pss, sampler.peak_procs, out, err, processes
+    )
 
 
 def bench_env(**extra: str) -> dict[str, str]:

@@ -76,6 +76,19 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{_cell(s.get('processes'))} | {_cell(s.get('pages_per_s'))} |"
             )
         lines += ["", f"Growth small -> large (median RSS): {b3['growth']}", ""]
+        lines += [
+            "Per process (last run of each size; peak of each process, the largest worker for workers):",
+            "",
+            "| pages | process | count | peak RSS MB | peak PSS MB |",
+            "|---|---|---|---|---|",
+        ]
+        for pages, data in b3["sizes"].items():
+            per = data["runs"][-1].get("per_process") or {}
+            for name in ("main", "forkserver", "resource_tracker", "worker"):
+                if name in per:
+                    p = per[name]
+                    lines.append(f"| {pages} | {name} | {p['count']} | {p['rss_mb']} | {p['pss_mb']} |")
+        lines.append("")
     b4 = result.get("B4")
     if b4:
         lines += [

@@ -53,6 +53,7 @@ def figure(pages: int, timed: Timed, **extra: Any) -> dict[str, Any]:
         "peak_rss_mb": round(timed.peak_rss / 2**20, 1),
         "peak_pss_mb": round(timed.peak_pss / 2**20, 1),
         "processes": timed.peak_procs,
+        "per_process": timed.processes,
         **extra,
     }
 
