@@ -52,6 +52,7 @@ def figure(pages: int, timed: Timed, **extra: Any) -> dict[str, Any]:
         "pages_per_s": round(pages / timed.wall, 2) if timed.wall else 0.0,
         "peak_rss_mb": round(timed.peak_rss / 2**20, 1),
         "peak_pss_mb": round(timed.peak_pss / 2**20, 1),
+        "peak_unique_mb": round(timed.peak_unique / 2**20, 1) if timed.peak_unique else None,
         "processes": timed.peak_procs,
         "per_process": timed.processes,
         **extra,
