@@ -3,6 +3,7 @@ memory of their whole process tree (from /proc), CPU time, and a description of 
 
 from __future__ import annotations
 
+import array
 import os
 import platform
 import re
@@ -14,13 +15,14 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LISTENING = re.compile(rb"listening on http://127\.0\.0\.1:(\d+) \((\d+) urls\)")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
+PFN_MASK = (1 << 55) - 1
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -62,16 +64,81 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def tree_memory(root: int) -> tuple[int, int, int]:
-    """(RSS sum, PSS sum, process count) of the tree in bytes; PSS counts shared pages once."""
+def role(pid: int, root: int) -> str:
+    """What a process of the tree is: the command itself, multiprocessing's helpers, or a worker."""
+    if pid == root:
+        return "main"
+    fields = _stat(pid)
+    if fields is None or int(fields[1]) != root:
+        return "worker"  # workers forked by the forkserver run its command line too
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return "gone"
+    if b"multiprocessing.forkserver" in cmdline:
+        return "forkserver"
+    if b"multiprocessing.resource_tracker" in cmdline:
+        return "resource_tracker"
+    return "worker"
+
+
+def tree_memory(root: int, current: dict[int, tuple[int, int]] | None = None) -> tuple[int, int, int]:
+    """(RSS sum, PSS sum, process count) of the tree in bytes; PSS counts shared pages once.
+
+    ``current``, when given, is filled with each process's ``(rss, pss)`` in bytes.
+    """
     rss = pss = 0
     pids = process_tree(root)
     for pid in pids:
         fields = _stat(pid)
         if fields:
-            rss += int(fields[21]) * PAGE
-            pss += _pss_kib(pid) * 1024
+            one_rss, one_pss = int(fields[21]) * PAGE, _pss_kib(pid) * 1024
+            rss += one_rss
+            pss += one_pss
+            if current is not None:
+                current[pid] = (one_rss, one_pss)
     return rss, pss, len(pids)
+
+
+def _frames(pid: int) -> set[int]:
+    """The physical frames of ``pid``'s resident pages (empty unless root: PFNs are hidden)."""
+    found: set[int] = set()
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text().splitlines()
+        with open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+            for line in maps:
+                if line.endswith("[vsyscall]"):
+                    continue
+                low, high = (int(x, 16) for x in line.split()[0].split("-"))
+                pagemap.seek(low // PAGE * 8)
+                entries = array.array("Q", pagemap.read((high - low) // PAGE * 8))
+                found.update(e & PFN_MASK for e in entries if e >> 63 and e & PFN_MASK)
+    except OSError:
+        return set()
+    return found
+
+
+def tree_unique(root: int) -> int:
+    """Bytes of distinct physical pages resident in the tree: its real footprint, 0 if not root.
+
+    A page shared by several processes of the tree counts once, and a library page shared with
+    processes outside it counts whole (PSS would give the tree only its share of it).
+    """
+    frames: set[int] = set()
+    for pid in process_tree(root):
+        frames |= _frames(pid)
+    return len(frames) * PAGE
+
+
+def by_role(current: dict[int, tuple[int, int]], roles: dict[int, str]) -> dict[str, dict[str, float]]:
+    """RSS and PSS in MB summed per role (``count`` processes each) from one sample."""
+    out: dict[str, dict[str, float]] = {}
+    for pid, (rss, pss) in current.items():
+        entry = out.setdefault(roles.get(pid, "worker"), {"count": 0, "rss_mb": 0.0, "pss_mb": 0.0})
+        entry["count"] += 1
+        entry["rss_mb"] = round(entry["rss_mb"] + rss / 2**20, 1)
+        entry["pss_mb"] = round(entry["pss_mb"] + pss / 2**20, 1)
+    return out
 
 
 @dataclass
@@ -83,20 +150,36 @@ class Timed:
     peak_rss: int
     peak_pss: int
     peak_procs: int
+    #: distinct resident pages of the tree at its peak (0 when not measurable: needs root)
+    peak_unique: int
     stdout: str
     stderr: str
+    #: at the sample of peak PSS: role ("main", "forkserver", "resource_tracker", "worker") ->
+    #: count, rss_mb and pss_mb summed over the processes of that role
+    processes: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class _Sampler(threading.Thread):
     def __init__(self, pid: int, interval: float) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
-        self.peak_rss = self.peak_pss = self.peak_procs = 0
+        self.peak_rss = self.peak_pss = self.peak_procs = self.peak_unique = 0
+        self.samples = 0
+        self.at_peak: dict[int, tuple[int, int]] = {}
+        self.roles: dict[int, str] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            rss, pss, procs = tree_memory(self.pid)
+            current: dict[int, tuple[int, int]] = {}
+            rss, pss, procs = tree_memory(self.pid, current)
+            for pid in current.keys() - self.roles.keys():
+                self.roles[pid] = role(pid, self.pid)
+            if pss > self.peak_pss:
+                self.at_peak = current
+            if self.samples % 4 == 0 and os.geteuid() == 0:  # a page walk is slow: every 4th sample
+                self.peak_unique = max(self.peak_unique, tree_unique(self.pid))
+            self.samples += 1
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_pss = max(self.peak_pss, pss)
             self.peak_procs = max(self.peak_procs, procs)
@@ -126,7 +209,18 @@ def run_timed(
     wall = time.monotonic() - start
     sampler.stop.set()
     sampler.join()
-    return Timed(proc.returncode, wall, sampler.peak_rss, sampler.peak_pss, sampler.peak_procs, out, err)
+    processes = by_role(sampler.at_peak, sampler.roles)
+    return Timed(
+        proc.returncode,
+        wall,
+        sampler.peak_rss,
+        sampler.peak_pss,
+        sampler.peak_procs,
+        sampler.peak_unique,
+        out,
+        err,
+        processes,
+    )
 
 
 def bench_env(**extra: str) -> dict[str, str]:

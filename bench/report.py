@@ -66,16 +66,38 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [
             "## B3 memory (peak of the crawl's whole process tree)",
             "",
-            "| pages | peak RSS MB (sum) | peak PSS MB | processes | pages/s |",
-            "|---|---|---|---|---|",
+            "| pages | footprint MB (distinct resident pages) | peak PSS MB (sum) | peak RSS MB (sum) "
+            "| processes | pages/s |",
+            "|---|---|---|---|---|---|",
         ]
         for pages, data in b3["sizes"].items():
             s = data["summary"]
             lines.append(
-                f"| {pages} | {_cell(s.get('peak_rss_mb'))} | {_cell(s.get('peak_pss_mb'))} | "
-                f"{_cell(s.get('processes'))} | {_cell(s.get('pages_per_s'))} |"
+                f"| {pages} | {_cell(s.get('peak_unique_mb'))} | {_cell(s.get('peak_pss_mb'))} | "
+                f"{_cell(s.get('peak_rss_mb'))} | {_cell(s.get('processes'))} | "
+                f"{_cell(s.get('pages_per_s'))} |"
             )
-        lines += ["", f"Growth small -> large (median RSS): {b3['growth']}", ""]
+        measure = b3.get("footprint_measure", "peak_rss_mb")
+        lines += [
+            "",
+            f"Footprint measure: {measure}. Growth small -> large (median): {b3['growth']}. The RSS sum "
+            "counts a page shared by several processes (forkserver and workers) once per process.",
+            "",
+        ]
+        lines += [
+            "Per process role at the sample of peak PSS (last run of each size; summed over the "
+            "processes of a role):",
+            "",
+            "| pages | process | count | peak RSS MB | peak PSS MB |",
+            "|---|---|---|---|---|",
+        ]
+        for pages, data in b3["sizes"].items():
+            per = data["runs"][-1].get("per_process") or {}
+            for name in ("main", "forkserver", "resource_tracker", "worker"):
+                if name in per:
+                    p = per[name]
+                    lines.append(f"| {pages} | {name} | {p['count']} | {p['rss_mb']} | {p['pss_mb']} |")
+        lines.append("")
     b4 = result.get("B4")
     if b4:
         lines += [

@@ -30,6 +30,25 @@ PEERS = {
 }
 BENCH_DIR = Path(__file__).resolve().parent
 SUMMARY = re.compile(r"responses (\d+), archived (\d+), articles (\d+)")
+#: The run summary table of ``kliping crawl`` (monitor/): one "<label>  <number>" line each.
+SUMMARY_LINES = {
+    "responses": re.compile(r"^responses\s+([\d,]+)\s*$", re.M),
+    "archived": re.compile(r"^WARC response records\s+([\d,]+)\s*$", re.M),
+    "articles": re.compile(r"^articles extracted\s+([\d,]+)\s*$", re.M),
+}
+
+
+def crawl_counts(stderr: str) -> tuple[int, int, int]:
+    """(responses, archived, articles) from the crawl's summary, in its table or one-line form."""
+    match = SUMMARY.search(stderr)
+    if match:
+        a, b, c = (int(g) for g in match.groups())
+        return a, b, c
+    found = [m.group(1) if (m := rx.search(stderr)) else "0" for rx in SUMMARY_LINES.values()]
+    a, b, c = (int(x.replace(",", "")) for x in found)
+    return a, b, c
+
+
 EXTRACTED = re.compile(r"(\d+) articles from")
 
 Log = Callable[[str], None]
@@ -52,7 +71,9 @@ def figure(pages: int, timed: Timed, **extra: Any) -> dict[str, Any]:
         "pages_per_s": round(pages / timed.wall, 2) if timed.wall else 0.0,
         "peak_rss_mb": round(timed.peak_rss / 2**20, 1),
         "peak_pss_mb": round(timed.peak_pss / 2**20, 1),
+        "peak_unique_mb": round(timed.peak_unique / 2**20, 1) if timed.peak_unique else None,
         "processes": timed.peak_procs,
+        "per_process": timed.processes,
         **extra,
     }
 
@@ -71,8 +92,7 @@ def kliping_crawl(site: SyntheticSite, server: Server, out: Path) -> dict[str, A
     timed = run_timed(argv, cwd=out.parent, env=bench_env())
     server_cpu = cpu_seconds(server.pid) - cpu0
     _check("kliping crawl", timed)
-    match = SUMMARY.search(timed.stderr)
-    responses, archived, articles = (int(g) for g in match.groups()) if match else (0, 0, 0)
+    responses, archived, articles = crawl_counts(timed.stderr)
     fetched = articles or sum(1 for f in out.glob("text/**/*.jsonl") for _ in f.open())
     return figure(
         fetched,

@@ -2,13 +2,14 @@
 
 Extraction is the pipeline's bottleneck: run inside the reactor it would stall downloads and
 leave the second core idle, so stories go to a process pool and the reactor awaits the result.
+This process never imports the extraction stack: the workers build the options from the
+``KLIPING_EXTRACT_*`` settings (see :mod:`pipelines.pool`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -18,8 +19,7 @@ from scrapy.exceptions import DropItem
 
 from archive.extension import WarcArchiver
 from archive.stories import Story
-from extract import ExtractOptions
-from pipelines.worker import build_record, ignore_interrupts
+from pipelines.pool import extract_settings, extraction_pool, run_story
 from settings.runinfo import run_id
 from spiders.items import StoryItem
 
@@ -42,10 +42,17 @@ class ExtractPipeline:
     """Turns each :class:`StoryItem` into an article record (a dict) using a pool of worker processes."""
 
     def __init__(
-        self, crawler: Crawler, options: ExtractOptions, workers: int, max_bytes: int, run: str
+        self,
+        crawler: Crawler,
+        options: dict[str, Any],
+        workers: int,
+        max_bytes: int,
+        run: str,
+        detect_language: bool = True,
     ) -> None:
         self.crawler = crawler
-        self.options = options
+        self.options = options  # the KLIPING_EXTRACT_* settings, plain values
+        self.detect_language = detect_language
         self.workers = workers
         self.max_bytes = max_bytes
         self.run_id = run
@@ -58,16 +65,15 @@ class ExtractPipeline:
         workers = settings.getint("KLIPING_EXTRACT_WORKERS") or os.cpu_count() or 1
         return cls(
             crawler,
-            ExtractOptions.from_settings(settings.copy_to_dict()),
+            extract_settings(settings.copy_to_dict()),
             workers,
             settings.getint("KLIPING_EXTRACT_MAX_FILE_SIZE"),
             run_id(settings),
+            settings.getbool("KLIPING_EXTRACT_DETECT_LANGUAGE"),
         )
 
     def open_spider(self) -> None:
-        # forkserver: forking the reactor's process would copy its threads and sockets into workers.
-        context = multiprocessing.get_context("forkserver")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=ignore_interrupts)
+        self.pool = extraction_pool(self.workers, detect_language=self.detect_language, settings=self.options)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -94,7 +100,7 @@ class ExtractPipeline:
         loop = asyncio.get_running_loop()
         try:
             record = await loop.run_in_executor(
-                self.pool, build_record, pages, item.hints, self.options, self.run_id, item.url
+                self.pool, run_story, pages, item.hints, self.run_id, item.url
             )
         except Exception as exc:
             # Never a silent loss: the page stays in the WARC and the run reports the failure.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ from archive import reader as warcio_reader
 from archive.reader import ArchivedResponse
 from archive.stories import Story
 from extract import ExtractOptions
-from pipelines.worker import build_record, ignore_interrupts
+from pipelines.pool import extraction_pool, run_story
+from pipelines.worker import build_record
 from settings.outlets import Outlet, outlet_for_url
 
 READERS = ("fastwarc", "warcio")
@@ -157,9 +158,11 @@ def extract_records(
                 yield record
         return
     window: deque[tuple[Job, Future[dict[str, Any] | None]]] = deque()
-    with ProcessPoolExecutor(workers, initializer=ignore_interrupts) as pool:
+    # The crawl's pool: workers forked from a forkserver that warmed the extraction stack once, so
+    # they share it; and never forked from this process, which may be a crawl's (recovery).
+    with extraction_pool(workers, detect_language=options.detect_language, options=options) as pool:
         for job in jobs:
-            window.append((job, pool.submit(_run, job, options)))
+            window.append((job, pool.submit(run_story, job.pages, job.hints, job.run_id)))
             if len(window) >= workers * 4:
                 done_job, future = window.popleft()
                 record = future.result()
