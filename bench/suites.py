@@ -84,8 +84,8 @@ def kliping_crawl(site: SyntheticSite, server: Server, out: Path) -> dict[str, A
     argv += _sets({
         **CRAWL_SETTINGS,
         "KLIPING_OUTLETS_DIRS": str(site.outlets_dir),
-        "KLIPING_WORKDIR": str(out / "work"),
-        "KLIPING_STATE": f"sqlite:///{out}/work/seen.sqlite",
+        # The default state lives under the work directory: a bench run never sees another's state.
+        "KLIPING_WORKDIR": str(out / "state-and-spool"),
     })  # fmt: skip
     cpu0 = cpu_seconds(server.pid)
     out.mkdir(parents=True, exist_ok=True)

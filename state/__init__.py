@@ -90,3 +90,15 @@ def _as_dict(value: Any) -> dict[str, str]:
     if isinstance(value, str):  # given on the command line as JSON
         value = json.loads(value) if value.strip() else {}
     return dict(value or {})
+
+
+def check_shared_state(uri: str | None) -> None:
+    """A Redis state URI must parse and answer before workers start on it (raises StateError).
+
+    The Redis client is imported only for a redis:// URI: a crawl on the default SQLite state
+    should not carry it in memory.
+    """
+    if uri and urlsplit(str(uri)).scheme in ("redis", "rediss"):
+        from state.redis import check_shared_state as check_redis
+
+        check_redis(str(uri))

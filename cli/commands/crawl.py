@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from cli.runner import run_spider
     from settings.outlets import load_outlets
     from spiders.params import OutletSpiderParams, parse_params
-    from state.redis import check_shared_state
+    from state import check_shared_state
 
     spider_args: dict[str, Any] = {"outlet": ",".join(args.outlets)}
     if args.since:

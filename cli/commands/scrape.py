@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from archive.stores.check import preflight
     from cli.runner import run_spider
     from spiders.urllist import read_url_list
-    from state.redis import check_shared_state
+    from state import check_shared_state
 
     good, bad = read_url_list(args.file)
     settings = settings_for(args)
