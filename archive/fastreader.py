@@ -15,7 +15,7 @@ from pathlib import Path
 import brotli
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from archive.reader import ArchivedResponse
+from archive.reader import ArchivedResponse, parse_warcinfo
 
 
 def _gunzip(data: bytes) -> bytes:
@@ -57,12 +57,7 @@ def read_warcinfo(path: Path) -> dict[str, str]:
     for record in ArchiveIterator(str(path), parse_http=False, fsspec_args=False):
         if record.record_type != WarcRecordType.warcinfo:
             return {}
-        fields: dict[str, str] = {}
-        for line in record.reader.read().decode("utf-8", "replace").splitlines():
-            key, sep, value = line.partition(":")
-            if sep:
-                fields[key.strip()] = value.strip()
-        return fields
+        return parse_warcinfo(record.reader.read())
     return {}
 
 

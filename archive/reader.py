@@ -50,18 +50,23 @@ class ArchivedResponse:
         return {"file": self.file, "offset": self.offset, "record_id": self.record_id, "url": self.url}
 
 
+def parse_warcinfo(payload: bytes) -> dict[str, str]:
+    """The ``name: value`` fields of a warcinfo record's payload (any reader's)."""
+    fields: dict[str, str] = {}
+    for line in payload.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip()] = value.strip()
+    return fields
+
+
 def read_warcinfo(path: Path) -> dict[str, str]:
     """The fields of the file's first ``warcinfo`` record (empty when it has none)."""
     with open(path, "rb") as stream:
         for record in ArchiveIterator(stream):
             if record.rec_type != "warcinfo":
                 return {}
-            fields: dict[str, str] = {}
-            for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
-                key, sep, value = line.partition(":")
-                if sep:
-                    fields[key.strip()] = value.strip()
-            return fields
+            return parse_warcinfo(record.content_stream().read())
     return {}
 
 
