@@ -42,7 +42,7 @@ class ExtractOptions:
     #: A page that declares itself an article (og:type article, JSON-LD NewsArticle) is kept from
     #: this many characters: a two-sentence news flash is still news.
     min_article_chars: int = 80
-    #: Detect the text language with py3langid (else use the hint or the page's lang attribute).
+    #: Detect the text language with CLD2 (else use the hint or the page's lang attribute).
     detect_language: bool = True
     #: Pages larger than this (bytes) are not extracted.
     max_file_size: int = 20_000_000

@@ -48,11 +48,9 @@ class ExtractPipeline:
         workers: int,
         max_bytes: int,
         run: str,
-        detect_language: bool = True,
     ) -> None:
         self.crawler = crawler
         self.options = options  # the KLIPING_EXTRACT_* settings, plain values
-        self.detect_language = detect_language
         self.workers = workers
         self.max_bytes = max_bytes
         self.run_id = run
@@ -69,11 +67,10 @@ class ExtractPipeline:
             workers,
             settings.getint("KLIPING_EXTRACT_MAX_FILE_SIZE"),
             run_id(settings),
-            settings.getbool("KLIPING_EXTRACT_DETECT_LANGUAGE"),
         )
 
     def open_spider(self) -> None:
-        self.pool = extraction_pool(self.workers, detect_language=self.detect_language, settings=self.options)
+        self.pool = extraction_pool(self.workers, settings=self.options)
 
     def close_spider(self) -> None:
         if self.pool is not None:

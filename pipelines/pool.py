@@ -1,10 +1,10 @@
 """The extraction worker pool, shared by the crawl and ``kliping extract``, and what it runs.
 
 This module is light on purpose: the crawl's process imports it, and must not import the
-extraction stack (Trafilatura, lxml, jusText, py3langid: ~20 MB it never uses). Workers are
-forked by a forkserver that has imported and warmed that stack once (:mod:`pipelines.preload`),
-so its big read-only parts (the py3langid model, the jusText stoplists, compiled code) are
-shared copy-on-write by every worker instead of loaded again in each.
+extraction stack (Trafilatura, lxml, jusText, CLD2: memory it never uses). Workers are forked
+by a forkserver that has imported and warmed that stack once (:mod:`pipelines.preload`), so its
+big read-only parts (the jusText stoplists, compiled code) are shared copy-on-write by every
+worker instead of built again in each.
 """
 
 from __future__ import annotations
@@ -23,15 +23,13 @@ def extract_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if k.startswith(EXTRACT_PREFIX)}
 
 
-def preload_modules(detect_language: bool) -> list[str]:
-    """What the forkserver imports (and so warms) before it forks the first worker."""
-    return ["pipelines.preload_language" if detect_language else "pipelines.preload"]
+#: What the forkserver imports (and so warms) before it forks the first worker.
+PRELOAD = ["pipelines.preload"]
 
 
 def extraction_pool(
     workers: int,
     *,
-    detect_language: bool,
     settings: Mapping[str, Any] | None = None,
     options: Any = None,
 ) -> ProcessPoolExecutor:
@@ -39,15 +37,15 @@ def extraction_pool(
 
     Each worker gets its ``extract.ExtractOptions`` once, at start: ``options`` as given, or
     built from ``settings`` (the ``KLIPING_EXTRACT_*`` ones: the crawl's process never builds
-    them, as that imports Trafilatura). ``detect_language`` says whether to preload the py3langid
-    model. A forkserver rather than a plain fork: forking a Twisted process would copy its threads
-    and sockets into the workers. The forkserver is one per process; when something else already
-    started it, its preload is what it is and workers warm up on first use, as they did before.
+    them, as that imports Trafilatura). A forkserver rather than a plain fork: forking a Twisted
+    process would copy its threads and sockets into the workers. The forkserver is one per
+    process; when something else already started it, its preload is what it is and workers warm
+    up on first use, as they did before.
     """
     if (settings is None) == (options is None):
         raise ValueError("extraction_pool: give settings or options")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(preload_modules(detect_language))
+    context.set_forkserver_preload(PRELOAD)
     initargs = (extract_settings(settings) if settings is not None else None, options)
     return ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker, initargs=initargs)
 

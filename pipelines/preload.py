@@ -3,9 +3,9 @@
 Every worker is forked from the forkserver after this ran, so what it loads is shared
 copy-on-write instead of being built again in each worker: the imports, the jusText stoplists
 Trafilatura's fallback builds on first use (~28 MB: all languages' stopwords, as a tuple and as
-a frozenset cache), and whatever one small extraction touches. Then ``gc.freeze()``, so the
-workers' garbage collector does not write to (and so copy) those shared pages. The py3langid model (~74 MB) is
-warmed by :mod:`pipelines.preload_language` when language detection is on.
+a frozenset cache), CLD2 (its tables are read-only data of its shared library, so cost nothing
+per worker), and whatever one small extraction touches. Then ``gc.freeze()``, so the workers'
+garbage collector does not write to (and so copy) those shared pages.
 
 Warming computes only what the first extraction would have computed: no behaviour changes. It is
 best effort: a failure is logged and leaves the workers to warm up on first use, as before.
@@ -29,7 +29,7 @@ _PAGE = (
 ).encode()
 
 
-def warm_up(language: bool) -> None:
+def warm_up() -> None:
     """Import the extraction stack and build its lazily built, read-only parts."""
     try:
         from justext.core import define_stoplist
@@ -40,11 +40,7 @@ def warm_up(language: bool) -> None:
 
         # Trafilatura's jusText fallback, on pages with no target language: the same calls it makes.
         define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
-        if language:
-            import py3langid
-
-            py3langid.classify("pemanasan model bahasa")
-        extract_article(_PAGE, "http://warm-up.invalid/berita", options=ExtractOptions(detect_language=False))
+        extract_article(_PAGE, "http://warm-up.invalid/berita", options=ExtractOptions(detect_language=True))
     except Exception as exc:  # never break the forkserver: workers would not start
         logger.warning("extraction warm-up skipped: %s: %s", type(exc).__name__, exc)
     # The cyclic garbage collector of each worker would otherwise walk (and so write to) every
@@ -54,4 +50,4 @@ def warm_up(language: bool) -> None:
     gc.freeze()
 
 
-warm_up(language=False)
+warm_up()

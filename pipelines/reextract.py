@@ -160,7 +160,7 @@ def extract_records(
     window: deque[tuple[Job, Future[dict[str, Any] | None]]] = deque()
     # The crawl's pool: workers forked from a forkserver that warmed the extraction stack once, so
     # they share it; and never forked from this process, which may be a crawl's (recovery).
-    with extraction_pool(workers, detect_language=options.detect_language, options=options) as pool:
+    with extraction_pool(workers, options=options) as pool:
         for job in jobs:
             window.append((job, pool.submit(run_story, job.pages, job.hints, job.run_id)))
             if len(window) >= workers * 4:

@@ -27,6 +27,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "pipelines.logformat.QuietDropLogFormatter"
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control runs code sent to a local port: a scheduled crawler needs no such door
+# (settings.scrapy_addons.WithoutRemoteControl also takes it out of the base list).
+REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     # Before HttpProxyMiddleware (750), so robots.txt and every other request takes the proxy.
@@ -87,4 +90,4 @@ FEED_STORAGES = {
     "file": "pipelines.feeds.LocalFeedStorage",
     "s3": "pipelines.feeds.StoreFeedStorage",
 }
-ADDONS = {"pipelines.feeds.OutletFeeds": 0}
+ADDONS = {"pipelines.feeds.OutletFeeds": 0, "settings.scrapy_addons.WithoutRemoteControl": 0}

@@ -115,7 +115,8 @@ KLIPING_EXTRACT_MIN_TEXT_CHARS = 200
 #: many characters of story: a two-sentence news flash is still news.
 KLIPING_EXTRACT_MIN_ARTICLE_CHARS = 80
 
-#: Detect the text language with py3langid (else the outlet hint or the page's lang attribute).
+#: Detect the text language with CLD2 (pycld2), falling back to the outlet hint or the page's lang
+#: attribute when CLD2 finds the text too short or mixed to be sure; off: always the fallback.
 KLIPING_EXTRACT_DETECT_LANGUAGE = True
 
 #: Bodies larger than this (bytes, after decompression) are archived but not extracted.

@@ -35,7 +35,7 @@ PAGES = [
 def test_the_crawl_process_does_not_import_the_extraction_stack() -> None:
     code = (
         "import sys, pipelines.extract, pipelines.pool\n"
-        "heavy = {'extract', 'trafilatura', 'py3langid', 'justext', 'pipelines.worker'} & set(sys.modules)\n"
+        "heavy = {'extract', 'trafilatura', 'pycld2', 'justext', 'pipelines.worker'} & set(sys.modules)\n"
         "print(sorted(heavy))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
@@ -45,12 +45,12 @@ def test_the_crawl_process_does_not_import_the_extraction_stack() -> None:
 def test_a_worker_built_from_settings_gives_the_in_process_record() -> None:
     settings = {"KLIPING_EXTRACT_MIN_TEXT_CHARS": "100", "KLIPING_EXTRACT_DETECT_LANGUAGE": True}
     expected = build_record(PAGES, {}, ExtractOptions.from_settings(settings), "run-1", "http://x.example/a")
-    with extraction_pool(1, detect_language=True, settings=settings) as pool:
+    with extraction_pool(1, settings=settings) as pool:
         got = pool.submit(run_story, PAGES, {}, "run-1", "http://x.example/a").result(timeout=120)
     assert got is not None and got == expected
 
 
 def test_a_worker_given_options_uses_them() -> None:
     options = ExtractOptions(min_text_chars=100_000, min_article_chars=100_000)
-    with extraction_pool(1, detect_language=False, options=options) as pool:
+    with extraction_pool(1, options=options) as pool:
         assert pool.submit(run_story, PAGES, {}, "run-1").result(timeout=120) is None
