@@ -84,7 +84,12 @@ class _KeepOpen:
 
 
 class ParquetItemExporter(BaseItemExporter):
-    """Writes items as rows of :data:`ARTICLE_SCHEMA`, a row group per ``row_group_size`` items.
+    """Writes items as rows of :data:`ARTICLE_SCHEMA`, a row group per ``row_group_size`` items
+    or per ``row_group_bytes`` of text, whichever comes first.
+
+    The crawl's process holds one exporter per outlet feed, each buffering its row group: the byte
+    bound keeps that buffer small whatever the articles' length, and the memory Arrow used to
+    encode a row group is handed back to the system after it (Arrow's allocator keeps it otherwise).
 
     Fields outside the schema are left out; missing nullable fields are null. Use it in ``FEEDS``
     as ``"format": "parquet"`` (registered in ``FEED_EXPORTERS``).
@@ -96,6 +101,7 @@ class ParquetItemExporter(BaseItemExporter):
         *,
         schema: pa.Schema = ARTICLE_SCHEMA,
         row_group_size: int = 1000,
+        row_group_bytes: int = 4 * 2**20,
         compression: str = "zstd",
         **kwargs: Any,
     ) -> None:
@@ -103,8 +109,10 @@ class ParquetItemExporter(BaseItemExporter):
         self.file = file
         self.schema = schema
         self.row_group_size = max(1, int(row_group_size))
+        self.row_group_bytes = max(1, int(row_group_bytes))
         self.compression = compression
         self.rows: list[dict[str, Any]] = []
+        self.buffered = 0
         self.writer: pq.ParquetWriter | None = None
 
     def start_exporting(self) -> None:
@@ -112,8 +120,10 @@ class ParquetItemExporter(BaseItemExporter):
 
     def export_item(self, item: Any) -> None:
         record = ItemAdapter(item).asdict()
-        self.rows.append({name: record.get(name) for name in self.schema.names})
-        if len(self.rows) >= self.row_group_size:
+        row = {name: record.get(name) for name in self.schema.names}
+        self.rows.append(row)
+        self.buffered += sum(len(value) for value in row.values() if isinstance(value, str))
+        if len(self.rows) >= self.row_group_size or self.buffered >= self.row_group_bytes:
             self._flush()
 
     def _flush(self) -> None:
@@ -122,6 +132,8 @@ class ParquetItemExporter(BaseItemExporter):
         assert self.writer is not None
         self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
         self.rows = []
+        self.buffered = 0
+        pa.default_memory_pool().release_unused()
 
     def finish_exporting(self) -> None:
         self._flush()

@@ -100,3 +100,17 @@ def test_a_batch_reads_back_with_the_documented_schema_even_when_a_column_is_all
     assert table.schema.equals(ARTICLE_SCHEMA, check_metadata=False)
     assert pq.ParquetFile(path).metadata.num_row_groups == 3
     assert table.to_pylist()[4] == {**record, "url": f"{record['url']}4"}
+
+
+def test_a_row_group_is_closed_once_its_text_reaches_the_byte_bound(tmp_path: Path) -> None:
+    # Long articles must not pile up in the crawl's memory until the row count is reached.
+    record = {"url": "https://www.kabarcontoh.id/a", "text": "kata " * 2000, "fetched_at": "x", "run_id": "r"}
+    path = tmp_path / "batch.parquet"
+    with open(path, "wb") as stream:
+        exporter = ParquetItemExporter(stream, row_group_size=1000, row_group_bytes=25_000)
+        exporter.start_exporting()
+        for n in range(6):
+            exporter.export_item({**record, "url": f"{record['url']}{n}"})
+        exporter.finish_exporting()
+    assert pq.ParquetFile(path).metadata.num_row_groups == 2
+    assert pq.read_table(path).num_rows == 6
