@@ -21,6 +21,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 60
 RETRY_TIMES = 2
 
+# Pending requests on disk for the run (KLIPING_QUEUE_ON_DISK); a shared frontier replaces it.
+SCHEDULER = "fetch.diskqueue.DiskQueueScheduler"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -62,6 +62,11 @@ KLIPING_PROXY = ""
 #: Contact URL put in the User-Agent, so site operators can reach whoever runs the crawl.
 KLIPING_CONTACT_URL = "https://github.com/kliping/kliping"
 
+#: Keep the run's pending requests in a disk queue (``<KLIPING_WORKDIR>/queue/<run id>``, removed
+#: when the run ends) rather than in memory, so a sitemap of 100,000 articles costs disk, not RAM.
+#: Not used with Scrapy's ``JOBDIR`` (its own queue) or a shared frontier (the queue is in Redis).
+KLIPING_QUEUE_ON_DISK = True
+
 # --- archive ------------------------------------------------------------------------------------
 
 #: Write every request and response to WARC files. Switching it off loses the raw record.

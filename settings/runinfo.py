@@ -42,6 +42,20 @@ def new_run_id(moment: datetime | None = None) -> str:
     return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{hostname_token()}-{os.getpid()}"
 
 
+#: A run id as :func:`new_run_id` makes it.
+RUN_ID = re.compile(r"^(?P<time>\d{8}T\d{6}Z)-(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)$")
+
+
+def run_ended_here(run: str) -> bool:
+    """Whether ``run`` is the id of a run of this host whose process no longer runs (its files in
+    progress are leftovers). Runs of other hosts, and names that are no run id, are never ended."""
+    match = RUN_ID.match(run)
+    if match is None or match["host"] != hostname_token():
+        return False
+    pid = int(match["pid"])
+    return pid != os.getpid() and not pid_alive(pid)
+
+
 def run_id(settings: SettingsLike) -> str:
     """The run id set for this crawl (spiders fill ``KLIPING_RUN_ID`` in when it is empty)."""
     return str(settings.get("KLIPING_RUN_ID") or "")
