@@ -178,9 +178,13 @@ class WarcArchiver:
         stop_crawl(self.crawler, reason, f"{what} writing {where}", needs_recovery=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.failed:
-            return  # closing would flush into the failed file; recovery renames it at the next start
-        self.writer.close()
+        try:
+            if self.failed:
+                return  # closing would flush into the failed file; recovery renames it at the next start
+            self.writer.close()
+        finally:
+            if self.writer.revisits is not None:
+                self.writer.revisits.close()  # nothing is written after this signal
         stats = self.crawler.stats
         if stats is not None:
             stats.set_value("kliping/warc/files", [p.name for p in self.writer.closed_files])

@@ -1,8 +1,9 @@
 """Which payloads are already archived, per URL, so a re-fetched identical payload becomes a revisit.
 
-The index lives in memory for the run; it can be seeded from the CDXJ indexes of earlier runs, so a
-scheduled crawl's re-fetched robots.txt, sitemaps and feeds are written as ``revisit`` records
-across runs too. No Scrapy here.
+The index is a private temporary SQLite database (on disk, deleted when closed, even by a kill),
+so it costs the crawl's memory nothing however many responses a run archives or how many earlier
+runs' CDXJ indexes seed it; those make a scheduled crawl's re-fetched robots.txt, sitemaps and
+feeds ``revisit`` records across runs too. No Scrapy here.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,25 +26,57 @@ class DigestIndex:
     """Maps ``(url, payload digest)`` to the original response record holding that payload."""
 
     def __init__(self) -> None:
-        self._originals: dict[tuple[str, str], Original] = {}
+        # "" is SQLite's private temporary database: a file nobody else sees, removed on close.
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "CREATE TABLE originals (url TEXT, digest TEXT, date TEXT, record_id TEXT, file TEXT,"
+            " offset INTEGER, PRIMARY KEY (url, digest)) WITHOUT ROWID;"
+        )
+        self._count = 0
         # Where seeded WARC files lie locally, by file name, to read a record id CDXJ does not hold.
         self._files: dict[str, Path] = {}
 
     def __len__(self) -> int:
-        return len(self._originals)
+        return self._count
+
+    def close(self) -> None:
+        self._db.close()
 
     def get(self, url: str, digest: str) -> Original | None:
-        original = self._originals.get((url, digest))
-        if original is not None and original.record_id is None and original.file in self._files:
+        row = self._db.execute(
+            "SELECT date, record_id, file, offset FROM originals WHERE url = ? AND digest = ?", (url, digest)
+        ).fetchone()
+        if row is None:
+            return None
+        original = Original(url, row[0], digest, row[1], row[2], row[3])
+        if original.record_id is None and original.file in self._files:
             record_id = record_id_at(self._files[original.file], original.offset or 0)
             if record_id:
                 original = dataclasses.replace(original, record_id=record_id)
-                self._originals[(url, digest)] = original
+                self._db.execute(
+                    "UPDATE originals SET record_id = ? WHERE url = ? AND digest = ?",
+                    (record_id, url, digest),
+                )
         return original
 
-    def add(self, original: Original) -> None:
-        """Remember an original; the first one archived for a URL and digest stays the reference."""
-        self._originals.setdefault((original.url, original.digest), original)
+    def add(self, original: Original) -> bool:
+        """Remember an original; the first one archived for a URL and digest stays the reference.
+        Returns whether it was new."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO originals VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                original.url,
+                original.digest,
+                original.date,
+                original.record_id,
+                original.file,
+                original.offset,
+            ),
+        )
+        added = cursor.rowcount == 1
+        self._count += added
+        return added
 
     def seed_from_cdxj(self, paths: Iterable[Path]) -> int:
         """Add every response line of these CDXJ files (revisit lines are skipped); returns the count."""
@@ -55,11 +89,11 @@ class DigestIndex:
                 continue
             for line in lines:
                 original = original_from_cdxj(line)
-                if original is not None and (original.url, original.digest) not in self._originals:
-                    self.add(original)
+                if original is not None and self.add(original):
                     added += 1
-                    if original.file and (path.parent / original.file).is_file():
-                        self._files[original.file] = path.parent / original.file
+                    name = original.file
+                    if name and name not in self._files and (path.parent / name).is_file():
+                        self._files[name] = path.parent / name
         return added
 
 
