@@ -11,11 +11,6 @@ import os
 import warnings
 from pathlib import Path
 
-# cdxj-indexer imports pyamf, which imports the deprecated pkg_resources; the warning is noise here.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-    from cdxj_indexer.main import write_cdx_index
-
 CDXJ_SUFFIX = ".cdxj"
 
 
@@ -26,6 +21,13 @@ def cdxj_path(warc: Path) -> Path:
 
 def write_cdxj(warc: Path) -> Path:
     """Index one closed WARC file; the index is written aside and renamed, never seen half-done."""
+    # Imported on first use: cdxj-indexer brings requests, pyamf and tldextract (~20 MB), which a
+    # crawl needs only once its first WARC file closes, usually at its end.
+    with warnings.catch_warnings():
+        # It imports pyamf, which imports the deprecated pkg_resources: noise here.
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+        from cdxj_indexer.main import write_cdx_index
+
     target = cdxj_path(warc)
     partial = target.with_name(target.name + ".open")
     with open(partial, "w", encoding="utf-8") as out:
