@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from importlib import import_module
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from settings.dotted import load_dotted
 from settings.runinfo import SettingsLike, state_uri
 
 
@@ -50,21 +50,31 @@ def redact(uri: str) -> str:
     return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
-def load_object(path: str) -> type:
-    module, _, name = path.rpartition(".")
-    cls: type = getattr(import_module(module), name)
-    return cls
-
-
-def open_seen_store(uri: str, stores: Mapping[str, str]) -> SeenStore:
-    """Open the seen store for ``uri`` with the class its scheme maps to in ``stores``."""
+def seen_store_class(uri: str, stores: Mapping[str, str]) -> Any:
+    """The class ``uri``'s scheme maps to in ``stores`` (raises :class:`StateError`)."""
     scheme = urlsplit(uri).scheme
     if scheme not in stores:
         known = ", ".join(sorted(stores))
         raise StateError(f"{redact(uri)}: unsupported state store scheme {scheme!r} (known: {known})")
-    cls = load_object(stores[scheme])
-    store: SeenStore = cls.from_uri(uri)  # type: ignore[attr-defined]
+    try:
+        return load_dotted(stores[scheme])
+    except ValueError as exc:
+        raise StateError(f"{redact(uri)}: state store class for {scheme!r}: {exc}") from exc
+
+
+def open_seen_store(uri: str, stores: Mapping[str, str]) -> SeenStore:
+    """Open the seen store for ``uri`` with the class its scheme maps to in ``stores``."""
+    store: SeenStore = seen_store_class(uri, stores).from_uri(uri)
     return store
+
+
+def state_stores(settings: SettingsLike) -> dict[str, str]:
+    """``KLIPING_STATE_STORES_BASE`` merged with ``KLIPING_STATE_STORES`` (None entries dropped)."""
+    stores = {
+        **_as_dict(settings.get("KLIPING_STATE_STORES_BASE")),
+        **_as_dict(settings.get("KLIPING_STATE_STORES")),
+    }
+    return {k: v for k, v in stores.items() if v}
 
 
 def seen_store_from_settings(settings: SettingsLike) -> SeenStore | None:
@@ -76,14 +86,17 @@ def seen_store_from_settings(settings: SettingsLike) -> SeenStore | None:
     uri = state_uri(settings)
     if not uri:
         return None
-    stores = {
-        **_as_dict(settings.get("KLIPING_STATE_STORES_BASE")),
-        **_as_dict(settings.get("KLIPING_STATE_STORES")),
-    }
-    try:
-        return open_seen_store(uri, {k: v for k, v in stores.items() if v})
-    except (ImportError, AttributeError) as exc:
-        raise StateError(f"{redact(uri)}: cannot load the seen store class ({exc})") from exc
+    return open_seen_store(uri, state_stores(settings))
+
+
+def check_state(settings: SettingsLike) -> None:
+    """Before a crawl starts: ``KLIPING_STATE`` names a store class that loads, and a shared
+    (Redis) state answers. Raises :class:`StateError`, so bad input is one line, not a traceback
+    from inside the crawl."""
+    uri = state_uri(settings)
+    if uri:
+        seen_store_class(uri, state_stores(settings))
+        check_shared_state(uri)
 
 
 def _as_dict(value: Any) -> dict[str, str]:

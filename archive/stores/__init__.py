@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from importlib import import_module
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+from settings.dotted import load_dotted
 from settings.runinfo import SettingsLike
 
 
@@ -67,14 +66,6 @@ def scheme_of(uri: str) -> str:
     return urlsplit(uri).scheme or "file"
 
 
-def load_object(path: str) -> Any:
-    module, _, name = path.rpartition(".")
-    try:
-        return getattr(import_module(module), name)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise StoreError(f"cannot load store class {path!r} ({exc})") from exc
-
-
 def _as_dict(settings: SettingsLike, name: str) -> dict[str, str]:
     value = settings.get(name) or {}
     if isinstance(value, str):  # given on the command line as JSON
@@ -101,7 +92,10 @@ def open_store(uri: str, stores: Mapping[str, str], settings: SettingsLike) -> S
     if scheme not in stores:
         known = ", ".join(sorted(stores))
         raise StoreError(f"{uri}: unsupported output scheme {scheme!r} (known: {known})")
-    cls = load_object(stores[scheme])
+    try:
+        cls = load_dotted(stores[scheme])
+    except ValueError as exc:
+        raise StoreError(f"store class for {scheme!r}: {exc}") from exc
     store: Store = cls.from_settings(uri, settings)
     return store
 

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from cli.runner import run_spider
     from settings.outlets import load_outlets
     from spiders.params import OutletSpiderParams, parse_params
-    from state import check_shared_state
+    from state import check_state
 
     spider_args: dict[str, Any] = {"outlet": ",".join(args.outlets)}
     if args.since:
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         if name not in known:
             raise BadInput(f"unknown outlet {name!r} (known: {', '.join(sorted(known))})")
     preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
-    check_shared_state(settings.get("KLIPING_STATE"))
+    check_state(settings)
     stats = run_spider("outlet", settings, quiet=quiet(args), **spider_args)
     unreachable = stats.get("kliping/unreachable_outlets") or []
     for line in unreachable:

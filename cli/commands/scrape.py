@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from archive.stores.check import preflight
     from cli.runner import run_spider
     from spiders.urllist import read_url_list
-    from state import check_shared_state
+    from state import check_state
 
     good, bad = read_url_list(args.file)
     settings = settings_for(args)
@@ -35,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: no fetchable URL", file=sys.stderr)
         return EXIT_BAD_INPUT
     preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
-    check_shared_state(settings.get("KLIPING_STATE"))
+    check_state(settings)
     stats = run_spider("urls", settings, quiet=quiet(args), file=args.file, report_bad_lines="0")
     return exit_code(stats, EXIT_BAD_INPUT if bad else EXIT_OK)

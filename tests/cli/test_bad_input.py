@@ -25,6 +25,11 @@ from tests.conftest import Kliping
             "kliping crawl: setting KLIPING_PROGRESS_INTERVAL: 'soon' is not a number",
         ),
         ("KLIPING_STATE_STORES=[1", "kliping crawl: setting KLIPING_STATE_STORES: '[1' is not a JSON object"),
+        (
+            'KLIPING_STATE_STORES={"sqlite": "nope.Store"}',
+            "kliping crawl: sqlite:///data/state/seen.sqlite: state store class for 'sqlite':"
+            " cannot load 'nope.Store' (No module named 'nope')",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line(kliping: Kliping, setting: str, line: str) -> None:
