@@ -25,13 +25,6 @@ def test_an_unreachable_outlet_is_one_line_and_a_failure(kliping: Kliping) -> No
     assert "connection refused" in lines[0]
 
 
-def test_an_unknown_outlet_is_bad_input(kliping: Kliping) -> None:
-    result = kliping("crawl", "nosuchoutlet")
-    assert result.code == 2
-    assert result.stderr.startswith("kliping crawl: unknown outlet 'nosuchoutlet' (known: ")
-    assert "Traceback" not in result.stderr
-
-
 def test_an_outlet_crawl_writes_its_articles(kliping: Kliping, site_web: ReplayWeb) -> None:
     result = kliping(
         "crawl",
