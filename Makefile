@@ -50,8 +50,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
+# The tests on TEST_WORKERS processes (pytest-xdist; 0 runs them in pytest's own process). A test
+# file stays on one process, so a crawl its tests share runs once; every server in the tests binds
+# an ephemeral port and every test works in its own tmp dir, so the processes do not meet.
+TEST_WORKERS ?= 2
+
 unit: $(STAMP) debs $(PYWB_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test: lint typecheck unit
 
