@@ -17,7 +17,9 @@ def closed_port() -> int:
 
 def test_an_unreachable_outlet_is_one_line_and_a_failure(kliping: Kliping) -> None:
     proxy = f"http://127.0.0.1:{closed_port()}"
-    result = kliping("crawl", "detik", "--proxy", proxy, "-s", "RETRY_TIMES=0")
+    result = kliping(
+        "crawl", "detik", "--proxy", proxy, "-s", "RETRY_TIMES=0", "-s", "AUTOTHROTTLE_ENABLED=0"
+    )
     assert result.code == 1
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("detik: could not reach")]

@@ -186,7 +186,16 @@ def test_the_robots_txt_faults_do_not_stop_the_crawl(kliping: Kliping) -> None:
         web.add(f"{other}/robots.txt", b"\0\xff garbage <html>", content_type="text/plain")
         web.add(f"{other}/berita/1", json.dumps({"x": 1}).encode(), content_type="text/html")
         write_list(kliping.cwd, [*urls, f"{other}/berita/1"])
-        result = kliping("scrape", "links.txt", "--proxy", web.proxy_url, "-s", "RETRY_TIMES=0")
+        result = kliping(
+            "scrape",
+            "links.txt",
+            "--proxy",
+            web.proxy_url,
+            "-s",
+            "RETRY_TIMES=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+        )
     assert "Traceback" not in result.stderr
     errors = summary_of(kliping.cwd / "data")["errors"]
     assert errors.get("robots_txt_unavailable") == 1 and errors.get("robots_txt_unreadable") == 1, errors
