@@ -111,9 +111,11 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
             chain = urls["redirect_chain"]
             web.fault(f"{chain}/r{hop}", redirect=f"{chain}/r{hop + 1}")
         write_list(tmp, list(urls.values()))
+        # DOWNLOAD_TIMEOUT: far below the timeout fault's 30 s, yet long enough that on a loaded
+        # machine no other page times out (with 3 s, retried resets sometimes did).
         result = Kliping(tmp)(
             "scrape", "links.txt", "--proxy", web.proxy_url, "-v",
-            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=1",
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_TIMEOUT=8", "-s", "RETRY_TIMES=1",
             "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}", "-s", "DOWNLOAD_WARNSIZE=1000000",
             "-s", "REDIRECT_MAX_TIMES=5", "-s", "KLIPING_EXTRACT_WORKERS=1",
         )  # fmt: skip
