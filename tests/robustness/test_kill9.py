@@ -11,9 +11,9 @@ is random. Seven kills placed like this cover what twenty kills at uniformly ran
 (those mostly landed mid-crawl and rarely near the end) in well under half the time. For a soak, set
 ``KLIPING_KILLS`` (say 50); a failure prints its seed: rerun it with ``KLIPING_KILL_SEED``.
 
-The end kill lands before the last article is answered, so never while the spider closes: a kill
-after a finished job is forgotten (``spider_closed``) but before its run is ended
-(``engine_stopped``) makes the next start scrape the whole list again, a known gap of
+The end kill lands while the replay web holds back the answer to the last article, so never while
+the spider closes: a kill after a finished job is forgotten (``spider_closed``) but before its run
+is ended (``engine_stopped``) makes the next start scrape the whole list again, a known gap of
 ``fetch/frontier.py`` this test does not cover.
 """
 
@@ -25,12 +25,14 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+from functools import partial
 from pathlib import Path
 
 from replayweb import ReplayWeb
 from tests.polling import wait_until
-from tests.robustness.webgen import serve_articles, write_list
+from tests.robustness.webgen import articles, serve_articles, write_list
 from tests.warcs import read_jsonl, warc_files, warcio_check
 
 KILLS = max(2, int(os.environ.get("KLIPING_KILLS") or 7))
@@ -82,13 +84,39 @@ def wait_for_output(cwd: Path, proc: subprocess.Popen[str], bound: float = 30.0)
     )
 
 
-def wait_for_the_last_article(web: ReplayWeb, urls: list[str], proc: subprocess.Popen[str]) -> None:
-    """Until every article but one was served (or the run ended): the crawl's last request is next."""
-    wait_until(
-        lambda: proc.poll() is not None or sum(1 for url in urls if not web.hits(url)) <= 1,
-        120,
-        f"run {proc.pid} to fetch all articles but one",
-    )
+class LastArticleHeld:
+    """Once armed, the replay web holds back its answer to the last article not yet served.
+
+    Every article is served through a stream fault (after its delay), whose factory the server
+    calls as it answers; when armed, the call for the last unserved article blocks (bounded) until
+    :meth:`release`. While it is held, the run cannot have finished: the spider is still open.
+    """
+
+    def __init__(self, web: ReplayWeb, pages: dict[str, bytes], delay: float) -> None:
+        self.web = web
+        self.urls = list(pages)
+        self.armed = False
+        self.held = threading.Event()
+        self.released = threading.Event()
+        for url, body in pages.items():
+            web.fault(url, delay=delay, stream=partial(self._answer, url, body), stream_length=len(body))
+
+    def _answer(self, url: str, body: bytes) -> list[bytes]:
+        last = all(self.web.hits(other) for other in self.urls if other != url)
+        if self.armed and last and not self.held.is_set():
+            self.held.set()
+            self.released.wait(120)
+        return [body]
+
+    def wait_held(self, proc: subprocess.Popen[str]) -> None:
+        wait_until(
+            lambda: self.held.is_set() or proc.poll() is not None,
+            120,
+            f"run {proc.pid} to ask for the last article",
+        )
+
+    def release(self) -> None:
+        self.released.set()
 
 
 def schedule(kills: int, rng: random.Random) -> list[str]:
@@ -104,40 +132,42 @@ def test_kill_9_at_moments_spread_over_a_run_loses_and_duplicates_nothing(tmp_pa
     rng = random.Random(seed)
     with ReplayWeb() as web:
         urls = serve_articles(web, ARTICLES, seed)
-        for url in urls:
-            web.fault(url, delay=DELAY)
+        last_article = LastArticleHeld(web, articles(ARTICLES, seed), DELAY)
         write_list(tmp_path, urls)
         kills = 0
         finished = False
         startup = 2.5  # seconds from the start to an open WARC; measured on each run that gets there
-        for phase in schedule(KILLS, rng):
-            log = tmp_path / "run.log"
-            log.unlink(missing_ok=True)
-            began = time.monotonic()
-            proc = start(tmp_path, web, log)
-            if phase == "start-up":
-                # The later part of start-up, where the killed run before this one is recovered.
-                moment = rng.uniform(0.5, 1.0) * startup
-            else:
-                wait_for_output(tmp_path, proc)
-                startup = time.monotonic() - began
-                if phase == "early":
-                    moment = rng.uniform(0.0, 0.3)
-                elif phase == "mid-crawl":
-                    moment = rng.uniform(0.3, 1.2)
+        try:
+            for phase in schedule(KILLS, rng):
+                log = tmp_path / "run.log"
+                log.unlink(missing_ok=True)
+                began = time.monotonic()
+                last_article.armed = phase == "end"
+                proc = start(tmp_path, web, log)
+                if phase == "start-up":
+                    # The later part of start-up, where the killed run before this one is recovered.
+                    moment = rng.uniform(0.5, 1.0) * startup
                 else:
-                    wait_for_the_last_article(web, urls, proc)
-                    # Within DELAY the last answer has not come: the spider is still open.
-                    moment = rng.uniform(0.0, DELAY)
-            try:
-                proc.wait(timeout=moment)
-                # Finished before the kill: nothing was left to interrupt.
-                assert proc.returncode == 0, log.read_text()
-                finished = True
-                break
-            except subprocess.TimeoutExpired:
-                kill_9(proc)
-                kills += 1
+                    wait_for_output(tmp_path, proc)
+                    startup = time.monotonic() - began
+                    if phase == "early":
+                        moment = rng.uniform(0.0, 0.3)
+                    elif phase == "mid-crawl":
+                        moment = rng.uniform(0.3, 1.2)
+                    else:
+                        last_article.wait_held(proc)
+                        moment = rng.uniform(0.0, 0.5)  # the articles before it extracted and written
+                try:
+                    proc.wait(timeout=moment)
+                    # Finished before the kill: nothing was left to interrupt.
+                    assert proc.returncode == 0, log.read_text()
+                    finished = True
+                    break
+                except subprocess.TimeoutExpired:
+                    kill_9(proc)
+                    kills += 1
+        finally:
+            last_article.release()
         if not finished:
             log = tmp_path / "final.log"
             final = start(tmp_path, web, log)
