@@ -85,6 +85,13 @@ def kliping(tmp_path: Path) -> Kliping:
     return Kliping(tmp_path)
 
 
+def site_page(url: str) -> bytes:
+    """The fixture site's saved page for ``url``."""
+    rows = [line.split("\t") for line in FIXTURE_SITE.read_text(encoding="utf-8").splitlines()[1:] if line]
+    (path,) = [row[0] for row in rows if row[1] == url]
+    return (FIXTURE_SITE.parent / path).read_bytes()
+
+
 def site_articles() -> list[str]:
     """The fixture site's article URLs, in manifest order."""
     rows = [line.split("\t") for line in FIXTURE_SITE.read_text(encoding="utf-8").splitlines()[1:] if line]

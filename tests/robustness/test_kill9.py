@@ -25,12 +25,11 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
-from functools import partial
 from pathlib import Path
 
 from replayweb import ReplayWeb
+from tests.holds import AnswerHold
 from tests.polling import wait_until
 from tests.robustness.webgen import articles, serve_articles, write_list
 from tests.warcs import read_jsonl, warc_files, warcio_check
@@ -84,41 +83,6 @@ def wait_for_output(cwd: Path, proc: subprocess.Popen[str], bound: float = 30.0)
     )
 
 
-class LastArticleHeld:
-    """Once armed, the replay web holds back its answer to the last article not yet served.
-
-    Every article is served through a stream fault (after its delay), whose factory the server
-    calls as it answers; when armed, the call for the last unserved article blocks (bounded) until
-    :meth:`release`. While it is held, the run cannot have finished: the spider is still open.
-    """
-
-    def __init__(self, web: ReplayWeb, pages: dict[str, bytes], delay: float) -> None:
-        self.web = web
-        self.urls = list(pages)
-        self.armed = False
-        self.held = threading.Event()
-        self.released = threading.Event()
-        for url, body in pages.items():
-            web.fault(url, delay=delay, stream=partial(self._answer, url, body), stream_length=len(body))
-
-    def _answer(self, url: str, body: bytes) -> list[bytes]:
-        last = all(self.web.hits(other) for other in self.urls if other != url)
-        if self.armed and last and not self.held.is_set():
-            self.held.set()
-            self.released.wait(120)
-        return [body]
-
-    def wait_held(self, proc: subprocess.Popen[str]) -> None:
-        wait_until(
-            lambda: self.held.is_set() or proc.poll() is not None,
-            120,
-            f"run {proc.pid} to ask for the last article",
-        )
-
-    def release(self) -> None:
-        self.released.set()
-
-
 def schedule(kills: int, rng: random.Random) -> list[str]:
     """The phase of each kill: start-up, early and mid-crawl in turn (shuffled), the end kill last."""
     body = [("mid-crawl", "start-up", "early")[i % 3] for i in range(kills - 1)]
@@ -132,12 +96,19 @@ def test_kill_9_at_moments_spread_over_a_run_loses_and_duplicates_nothing(tmp_pa
     rng = random.Random(seed)
     with ReplayWeb() as web:
         urls = serve_articles(web, ARTICLES, seed)
-        last_article = LastArticleHeld(web, articles(ARTICLES, seed), DELAY)
+        # Armed for the end kill's run only: the answer to the last article not yet served is held.
+        last_article = AnswerHold(
+            web,
+            articles(ARTICLES, seed),
+            when=lambda url: all(web.hits(other) for other in urls if other != url),
+            delay=DELAY,
+            armed=False,
+        )
         write_list(tmp_path, urls)
         kills = 0
         finished = False
         startup = 2.5  # seconds from the start to an open WARC; measured on each run that gets there
-        try:
+        with last_article:
             for phase in schedule(KILLS, rng):
                 log = tmp_path / "run.log"
                 log.unlink(missing_ok=True)
@@ -155,7 +126,7 @@ def test_kill_9_at_moments_spread_over_a_run_loses_and_duplicates_nothing(tmp_pa
                     elif phase == "mid-crawl":
                         moment = rng.uniform(0.3, 1.2)
                     else:
-                        last_article.wait_held(proc)
+                        last_article.wait_held(f"run {proc.pid} to ask for the last article", proc)
                         moment = rng.uniform(0.0, 0.5)  # the articles before it extracted and written
                 try:
                     proc.wait(timeout=moment)
@@ -166,8 +137,6 @@ def test_kill_9_at_moments_spread_over_a_run_loses_and_duplicates_nothing(tmp_pa
                 except subprocess.TimeoutExpired:
                     kill_9(proc)
                     kills += 1
-        finally:
-            last_article.release()
         if not finished:
             log = tmp_path / "final.log"
             final = start(tmp_path, web, log)

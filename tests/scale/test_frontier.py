@@ -3,9 +3,7 @@ and what a killed worker had taken is fetched by a later round."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from functools import partial
 from pathlib import Path
 
 import redis
@@ -13,6 +11,7 @@ import redis
 from replayweb import ReplayWeb
 from state.redis import current_round, live_workers, parse_redis_uri, round_key
 from tests.conftest import corpus_path
+from tests.holds import AnswerHold
 from tests.scale import newsweb
 from tests.scale.conftest import Workers, wait_until
 
@@ -33,33 +32,9 @@ def crawl_args(web: ReplayWeb, outlets: Path | None, *extra: str) -> list[str]:
     return ["crawl", "--proxy", web.proxy_url, *where, *FAST, *extra]
 
 
-class FirstAnswerHeld:
-    """The replay web holds back its first answer to any article until :meth:`release`.
-
-    Each article is served through a stream fault, whose factory the server calls as it answers:
-    the first call blocks the server (bounded) until released, so from :meth:`wait_held` until
-    :meth:`release` the worker that asked has received no article and the web answers nothing.
-    """
-
-    def __init__(self, web: ReplayWeb, count: int, bound: float = 180) -> None:
-        self.held = threading.Event()
-        self.released = threading.Event()
-        self.bound = bound
-        for n in range(count):
-            body = newsweb.article_html(n)
-            web.fault(newsweb.article_url(n), stream=partial(self._answer, body), stream_length=len(body))
-
-    def _answer(self, body: bytes) -> list[bytes]:
-        if not self.held.is_set():
-            self.held.set()
-            self.released.wait(self.bound)
-        return [body]
-
-    def wait_held(self, what: str) -> None:
-        wait_until(self.held.is_set, 60, what)
-
-    def release(self) -> None:
-        self.released.set()
+def hold_first_article(web: ReplayWeb, count: int) -> AnswerHold:
+    """The web holds back its first answer to any of the outlet's ``count`` articles."""
+    return AnswerHold(web, {newsweb.article_url(n): newsweb.article_html(n) for n in range(count)})
 
 
 def fetched(web: ReplayWeb) -> Counter[str]:
@@ -103,18 +78,15 @@ def test_two_workers_do_the_work_of_one_and_fetch_each_url_once(
     assert set(alone) == set(articles)
     web.reset_counters()
 
-    gate = FirstAnswerHeld(web, len(articles))
     args = crawl_args(web, outlets, newsweb.OUTLET, "--state", redis_uri, *SHARED, *PATIENT)
-    a = workers.start("a", *args)
-    try:
-        gate.wait_held("worker a to ask for its first article")
+    with hold_first_article(web, len(articles)) as first_article:
+        a = workers.start("a", *args)
+        first_article.wait_held("worker a to ask for its first article")
         # a holds at most two requests; it queues every other article from the listing it read.
         wait_until(
             lambda: queued(redis_uri) >= len(articles) - HELD_AT_MOST, 60, "worker a to queue the articles"
         )
         a.pause()
-    finally:
-        gate.release()
     b = workers.start("b", *args)
     wait_until(lambda: workers_in_round(redis_uri) == 2, 60, "worker b to join a's round")
     wait_until(lambda: queued(redis_uri) == 0, 120, "worker b to take every queued request")
@@ -137,17 +109,14 @@ def test_a_killed_worker_loses_nothing_the_next_round_fetches_it(
 ) -> None:
     web, articles = news_web
     outlets = newsweb.write_outlet(tmp_path / "outlets").parent
-    gate = FirstAnswerHeld(web, len(articles))
     args = crawl_args(web, outlets, newsweb.OUTLET, "--state", redis_uri, *SHARED, *QUICK_DEATH)
-    a = workers.start("a", *args)
-    try:
+    with hold_first_article(web, len(articles)) as first_article:
         # a has taken an article from the queue and waits for it; b joins; a dies before the answer.
-        gate.wait_held("worker a to ask for its first article")
+        a = workers.start("a", *args)
+        first_article.wait_held("worker a to ask for its first article")
         b = workers.start("b", *args)
         wait_until(lambda: workers_in_round(redis_uri) == 2, 60, "worker b to join the round")
         a.kill()
-    finally:
-        gate.release()
     # b drains the queue, waits out a's heartbeat, and ends the round.
     assert b.wait() == 0, b.stderr
     before = {row["url"] for row in a.rows() + b.rows()}
