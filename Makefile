@@ -16,11 +16,13 @@ PYWB_STAMP := $(PYWB_VENV)/.installed
 
 setup: $(STAMP)
 
-# The virtualenv, built from the lock file so a fresh machine gets exactly what was tested.
+# The virtualenv, built from the lock file so a fresh machine gets exactly what was tested. Its
+# bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process (the tests
+# start hundreds) would otherwise compile Scrapy, Twisted and the rest from source again.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
@@ -29,7 +31,7 @@ pywb: $(PYWB_STAMP)
 
 $(PYWB_STAMP): requirements-pywb.lock $(STAMP)
 	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
-	$(BIN)/uv pip sync --quiet --python $(PYWB_VENV)/bin/python requirements-pywb.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(PYWB_VENV)/bin/python requirements-pywb.lock
 	touch $@
 
 # Debian packages the tests need (a real redis-server for the scale-out tests).
@@ -50,8 +52,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
+# The tests on TEST_WORKERS processes (pytest-xdist; 0 runs them in pytest's own process). A test
+# file stays on one process, so a crawl its tests share runs once; every server in the tests binds
+# an ephemeral port and every test works in its own tmp dir, so the processes do not meet.
+TEST_WORKERS ?= 2
+
 unit: $(STAMP) debs $(PYWB_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test: lint typecheck unit
 

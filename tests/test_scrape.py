@@ -1,4 +1,7 @@
-"""`kliping scrape FILE`: a URL list through fetch -> WARC -> extract -> JSONL, on the replay web."""
+"""`kliping scrape FILE`: a URL list through fetch -> WARC -> extract -> JSONL, on the replay web.
+
+Most tests read the session's shared scrape of the fixture site (``scraped_run`` in conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from replayweb import ReplayWeb
-from tests.conftest import FIXTURE_SITE, Kliping
+from tests.conftest import FIXTURE_SITE, Kliping, Result
 from tests.warcs import read_jsonl, records, warc_files, warcio_check
 
 
@@ -27,10 +30,8 @@ def by_url(rows: list[dict]) -> dict[str, dict]:
     return {row["url"]: row for row in rows}
 
 
-def test_every_response_is_in_a_valid_warc(kliping: Kliping, site_web: ReplayWeb) -> None:
-    code, err = scrape(kliping, site_web, article_urls(FIXTURE_SITE))
-    assert code == 0, err
-    files = warc_files(kliping.cwd / "data" / "warc")
+def test_every_response_is_in_a_valid_warc(scraped: Path) -> None:
+    files = warc_files(scraped / "data" / "warc")
     assert files
     for path in files:
         check = warcio_check(path)
@@ -41,29 +42,25 @@ def test_every_response_is_in_a_valid_warc(kliping: Kliping, site_web: ReplayWeb
     assert set(article_urls(FIXTURE_SITE)) | {"https://www.kabarcontoh.id/robots.txt"} == fetched
 
 
-def test_request_and_response_records_are_linked(kliping: Kliping, site_web: ReplayWeb) -> None:
-    scrape(kliping, site_web, article_urls(FIXTURE_SITE)[:1])
-    recs = [r for path in warc_files(kliping.cwd / "data") for r in records(path)]
+def test_request_and_response_records_are_linked(scraped: Path) -> None:
+    recs = [r for path in warc_files(scraped / "data") for r in records(path)]
     response_ids = {r.rec_headers.get_header("WARC-Record-ID") for r in recs if r.rec_type == "response"}
     requests = [r for r in recs if r.rec_type == "request"]
     assert requests
     assert {r.rec_headers.get_header("WARC-Concurrent-To") for r in requests} == response_ids
 
 
-def test_one_text_record_per_article(kliping: Kliping, site_web: ReplayWeb) -> None:
-    urls = article_urls(FIXTURE_SITE)
-    scrape(kliping, site_web, urls)
-    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
-    assert sorted(row["url"] for row in rows) == sorted(urls)
+def test_one_text_record_per_article(scraped: Path) -> None:
+    rows = read_jsonl(sorted((scraped / "data" / "text").rglob("*.jsonl")))
+    assert sorted(row["url"] for row in rows) == sorted(article_urls(FIXTURE_SITE))
     for row in rows:
         assert row["title"] and row["text"] and row["fetched_at"]
         assert "Terpopuler" not in row["text"] and "Beranda" not in row["text"]
 
 
-def test_reextraction_gives_the_same_records(kliping: Kliping, site_web: ReplayWeb) -> None:
-    scrape(kliping, site_web, article_urls(FIXTURE_SITE))
-    crawled = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
-    result = kliping("extract", "data/warc/*.warc.gz", "--output", "again.jsonl")
+def test_reextraction_gives_the_same_records(kliping: Kliping, scraped: Path) -> None:
+    crawled = read_jsonl(sorted((scraped / "data" / "text").rglob("*.jsonl")))
+    result = kliping("extract", f"{scraped}/data/warc/*.warc.gz", "--output", "again.jsonl")
     assert result.code == 0, result.stderr
     again = read_jsonl([kliping.cwd / "again.jsonl"])
     assert by_url(again) == by_url(crawled)
@@ -89,49 +86,57 @@ def test_corpus_articles_scrape_and_reextract_alike(
     assert by_url(read_jsonl([kliping.cwd / "again.jsonl"])) == by_url(crawled)
 
 
-def test_bad_lines_are_reported_and_good_ones_fetched(kliping: Kliping, site_web: ReplayWeb) -> None:
-    good = article_urls(FIXTURE_SITE)[0]
-    code, err = scrape(kliping, site_web, [good, "ftp://files.example/x", "not a url", good])
-    assert code == 2
-    lines = err.splitlines()
-    assert "links.txt:4: unsupported scheme 'ftp' (only http and https): 'ftp://files.example/x'" in lines
-    assert any(line.startswith("links.txt:5: malformed URL") for line in lines)
-    assert "links.txt:6: duplicate of line 3: " + good in lines
-    assert "Traceback" not in err
-    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
-    assert [row["url"] for row in rows] == [good]
-
-
-def test_a_missing_list_is_one_line(kliping: Kliping) -> None:
-    result = kliping("scrape", "nowhere.txt")
+def test_bad_lines_are_reported_and_good_ones_fetched(scraped_run: tuple[Path, Result]) -> None:
+    scraped, result = scraped_run  # its list: see SCRAPED_LIST
     assert result.code == 2
-    assert result.stderr.strip() == "kliping scrape: nowhere.txt: no such file"
+    lines = result.stderr.splitlines()
+    assert "links.txt:6: unsupported scheme 'ftp' (only http and https): 'ftp://files.example/x'" in lines
+    assert any(line.startswith("links.txt:7: malformed URL") for line in lines)
+    assert "links.txt:8: duplicate of line 3: " + article_urls(FIXTURE_SITE)[0] in lines
+    assert "Traceback" not in result.stderr
+    rows = read_jsonl(sorted((scraped / "data" / "text").rglob("*.jsonl")))
+    assert sorted(row["url"] for row in rows) == sorted(article_urls(FIXTURE_SITE))
 
 
-@pytest.mark.parametrize("status", [404, 500])
+FAILING = (404, 500)
+
+
+def failing_url(status: int) -> str:
+    return f"https://www.kabarcontoh.id/berita/2024/01/01/9{status}/gagal"
+
+
+@pytest.fixture(scope="module")
+def failed_run(tmp_path_factory: pytest.TempPathFactory, site_web: ReplayWeb) -> tuple[Path, int, str]:
+    """One scrape of pages that answer 404 and 500."""
+    kliping = Kliping(tmp_path_factory.mktemp("failed"))
+    for status in FAILING:
+        site_web.add(failing_url(status), b"<html><body>error</body></html>", status=status)
+    code, err = scrape(kliping, site_web, [failing_url(status) for status in FAILING])
+    return kliping.cwd, code, err
+
+
+@pytest.mark.parametrize("status", FAILING)
 def test_failed_fetches_are_archived_and_make_the_exit_code_non_zero(
-    kliping: Kliping, site_web: ReplayWeb, status: int
+    failed_run: tuple[Path, int, str], status: int
 ) -> None:
-    url = f"https://www.kabarcontoh.id/berita/2024/01/01/9{status}/gagal"
-    site_web.add(url, b"<html><body>error</body></html>", status=status)
-    code, err = scrape(kliping, site_web, [url])
+    cwd, code, err = failed_run
+    url = failing_url(status)
     assert code == 1
     assert f"HTTP {status}" in err
     fetched = [
         r.http_headers.get_statuscode()
-        for p in warc_files(kliping.cwd / "data")
+        for p in warc_files(cwd / "data")
         for r in records(p)
         if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == url
     ]
     assert fetched and set(fetched) == {str(status)}
 
 
-def test_crawled_records_follow_the_record_schema(kliping: Kliping, site_web: ReplayWeb) -> None:
+def test_crawled_records_follow_the_record_schema(scraped: Path) -> None:
     import jsonschema
 
     schema = json.loads((Path(__file__).parent.parent / "extract" / "article.schema.json").read_text())
-    scrape(kliping, site_web, article_urls(FIXTURE_SITE))
-    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    rows = read_jsonl(sorted((scraped / "data" / "text").rglob("*.jsonl")))
     assert rows
     for row in rows:
         jsonschema.validate(row, schema)

@@ -14,7 +14,7 @@ from archive.reader import read_warcinfo
 from replayweb import ReplayWeb
 from tests.archive.helpers import raw_records
 from tests.archive.rawweb import raw_web
-from tests.conftest import FIXTURE_SITE, Kliping
+from tests.conftest import FIXTURE_SITE, Kliping, Result
 from tests.test_scrape import article_urls
 from tests.warcs import read_jsonl, warc_files, warcio_check
 
@@ -53,25 +53,24 @@ def test_request_records_hold_the_headers_as_sent_on_the_wire(kliping: Kliping) 
         assert record.http_headers.get_header("User-Agent") == "kliping-probe/9 (+https://example.org/bot)"
 
 
-def test_a_gzip_response_keeps_its_encoding_and_compressed_bytes_and_still_extracts(tmp_path: Path) -> None:
-    kliping = Kliping(tmp_path)
+def test_a_gzip_response_keeps_its_encoding_and_compressed_bytes_and_still_extracts(
+    gzip_scraped: tuple[Path, Result], kliping: Kliping
+) -> None:
+    scraped, result = gzip_scraped
     urls = article_urls(FIXTURE_SITE)
-    with ReplayWeb([FIXTURE_SITE], gzip=True) as web:
-        (tmp_path / "links.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
-        result = kliping("scrape", "links.txt", "--proxy", web.proxy_url, "-s", "AUTOTHROTTLE_ENABLED=0")
     assert result.code == 0, result.stderr
-    responses = [r for r in all_records(tmp_path) if r.rec_type == "response"]
+    responses = [r for r in all_records(scraped) if r.rec_type == "response"]
     articles = [r for r in responses if r.rec_headers.get_header("WARC-Target-URI") in urls]
     assert len(articles) == len(urls)
     for record in articles:
         assert record.http_headers.get_header("Content-Encoding") == "gzip"
         assert record.raw[:2] == b"\x1f\x8b"
         assert b"<html" in gzip.decompress(record.raw).lower()
-    for path in warc_files(tmp_path):
+    for path in warc_files(scraped):
         assert warcio_check(path).returncode == 0
-    again = kliping("extract", "data/warc/*.warc.gz", "--output", "again.jsonl")
+    again = kliping("extract", f"{scraped}/data/warc/*.warc.gz", "--output", "again.jsonl")
     assert again.code == 0, again.stderr
-    rows = read_jsonl([tmp_path / "again.jsonl"])
+    rows = read_jsonl([kliping.cwd / "again.jsonl"])
     assert sorted(row["url"] for row in rows) == sorted(urls)
     assert all(row["text"] for row in rows)
 

@@ -13,11 +13,11 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from replayweb import ReplayWeb
-from tests.conftest import FIXTURE_SITE, REPO, Kliping
+from tests.conftest import FIXTURE_SITE, REPO, Result
 from tests.polling import listening, wait_until
 from tests.test_scrape import article_urls
 from tests.warcs import warc_files
@@ -41,23 +41,20 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @pytest.fixture(scope="module")
-def wayback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def wayback(tmp_path_factory: pytest.TempPathFactory, gzip_scraped: tuple[Path, Result]) -> Iterator[str]:
     """pywb serving a collection built from a crawl of the fixture site (served gzip-encoded)."""
     if not (PYWB_BIN / "wayback").exists():
         pytest.skip(".venv-pywb is absent: run `make pywb` to build pywb's own virtualenv")
     root = tmp_path_factory.mktemp("pywb")
-    kliping = Kliping(root / "crawl")
-    kliping.cwd.mkdir()
-    (kliping.cwd / "links.txt").write_text("\n".join(article_urls(FIXTURE_SITE)) + "\n", encoding="utf-8")
-    with ReplayWeb([FIXTURE_SITE], gzip=True) as web:
-        result = kliping("scrape", "links.txt", "--proxy", web.proxy_url, "-s", "AUTOTHROTTLE_ENABLED=0")
+    scraped, result = gzip_scraped
     assert result.code == 0, result.stderr
     archive = root / "archive"
     archive.mkdir()
     subprocess.run(
         [str(PYWB_BIN / "wb-manager"), "init", "kliping"], cwd=archive, check=True, capture_output=True
     )
-    warcs = [str(p) for p in warc_files(kliping.cwd / "data" / "warc")]
+    # wb-manager copies the WARCs into the collection: the shared scrape stays as it was.
+    warcs = [str(p) for p in warc_files(scraped / "data" / "warc")]
     subprocess.run(
         [str(PYWB_BIN / "wb-manager"), "add", "kliping", *warcs], cwd=archive, check=True, capture_output=True
     )

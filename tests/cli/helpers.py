@@ -10,7 +10,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tests.conftest import FIXTURE_SITE
+from tests.conftest import site_articles
 
 HTML = (
     "<html><head><title>Banjir di Kota Contoh</title></head><body><article>"
@@ -22,8 +22,7 @@ HTML = (
 
 
 def article_urls() -> list[str]:
-    rows = [line.split("\t") for line in FIXTURE_SITE.read_text(encoding="utf-8").splitlines()[1:] if line]
-    return [row[1] for row in rows if row[3] == "article"]
+    return site_articles()
 
 
 def chunked(data: bytes, size: int = 7) -> bytes:

@@ -49,6 +49,7 @@ def test_an_unknown_outlet_is_one_line(kliping: Kliping) -> None:
     assert result.code == 2
     assert result.stderr.startswith("kliping crawl: unknown outlet 'nosuchoutlet' (known: ")
     assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
 
 
 def test_an_invalid_outlet_config_is_one_line(kliping: Kliping) -> None:

@@ -29,7 +29,7 @@ def summary_of(cwd: Path) -> dict:
 
 def test_summary_json_reconciles_the_run(scraped_run: tuple[Path, Result]) -> None:
     cwd, result = scraped_run
-    assert result.code == 2, result.stderr  # the bad line; the good ones were fetched
+    assert result.code == 2, result.stderr  # the bad lines; the good ones were fetched
     summary = summary_of(cwd)
     # robots.txt plus the three articles, each fetched, archived and counted alike.
     assert summary["requests"] == 4
@@ -41,7 +41,7 @@ def test_summary_json_reconciles_the_run(scraped_run: tuple[Path, Result]) -> No
     assert summary["articles"] == {"extracted": 3, "written": 3, "deferred_to_recovery": 0}
     assert set(summary["skipped"]) >= {"robots", "already_seen", "not_article", "too_large", "not_html"}
     assert summary["errors"] == {}
-    assert summary["bad_input"] == {"url_lines": 1}
+    assert summary["bad_input"] == {"url_lines": 3}  # see SCRAPED_LIST in conftest.py
     assert summary["invariants"] == {"responses_archived": True, "articles_written": True}
     assert summary["per_outlet"] == {"www.kabarcontoh.id": {"pages": 4, "articles": 3}}
     assert summary["run_id"] and summary["spider"] == "urls"

@@ -31,16 +31,19 @@ def tiny_volume(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(mount)], check=False)
 
 
+#: Maps every byte value to a lower-case letter, so random bytes become random words.
+LETTERS = bytes(ord("a") + value % 26 for value in range(256))
+
+
 def bulky_pages(web: ReplayWeb, count: int) -> list[str]:
-    """Pages of ~24 KB of text gzip cannot shrink much, so a 2 MB volume fills in a few dozen pages."""
+    """Pages of ~120 KB of random words gzip cannot shrink much, so a 2 MB volume fills in a few pages."""
     rng = random.Random(11)
     web.add(f"{HOST}/robots.txt", b"User-agent: *\nAllow: /\n", content_type="text/plain")
     urls = []
     for n in range(count):
-        words = " ".join(
-            "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7)) for _ in range(15000)
-        )
-        body = f"<html><body><article><h1>Judul {n}</h1><p>{words}</p></article></body></html>".encode()
+        letters = rng.randbytes(15000 * 7).translate(LETTERS)
+        words = b" ".join(letters[i : i + 7] for i in range(0, len(letters), 7))
+        body = b"<html><body><article><h1>Judul %d</h1><p>%s</p></article></body></html>" % (n, words)
         url = f"{HOST}/berita/2024/02/12/{7000 + n}/besar-{n}"
         web.add(url, body, content_type="text/html; charset=utf-8")
         urls.append(url)

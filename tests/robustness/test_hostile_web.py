@@ -111,9 +111,11 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
             chain = urls["redirect_chain"]
             web.fault(f"{chain}/r{hop}", redirect=f"{chain}/r{hop + 1}")
         write_list(tmp, list(urls.values()))
+        # DOWNLOAD_TIMEOUT: far below the timeout fault's 30 s, yet long enough that on a loaded
+        # machine no other page times out (with 3 s, retried resets sometimes did).
         result = Kliping(tmp)(
             "scrape", "links.txt", "--proxy", web.proxy_url, "-v",
-            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=1",
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_TIMEOUT=8", "-s", "RETRY_TIMES=1",
             "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}", "-s", "DOWNLOAD_WARNSIZE=1000000",
             "-s", "REDIRECT_MAX_TIMES=5", "-s", "KLIPING_EXTRACT_WORKERS=1",
         )  # fmt: skip
@@ -186,7 +188,16 @@ def test_the_robots_txt_faults_do_not_stop_the_crawl(kliping: Kliping) -> None:
         web.add(f"{other}/robots.txt", b"\0\xff garbage <html>", content_type="text/plain")
         web.add(f"{other}/berita/1", json.dumps({"x": 1}).encode(), content_type="text/html")
         write_list(kliping.cwd, [*urls, f"{other}/berita/1"])
-        result = kliping("scrape", "links.txt", "--proxy", web.proxy_url, "-s", "RETRY_TIMES=0")
+        result = kliping(
+            "scrape",
+            "links.txt",
+            "--proxy",
+            web.proxy_url,
+            "-s",
+            "RETRY_TIMES=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+        )
     assert "Traceback" not in result.stderr
     errors = summary_of(kliping.cwd / "data")["errors"]
     assert errors.get("robots_txt_unavailable") == 1 and errors.get("robots_txt_unreadable") == 1, errors

@@ -45,16 +45,19 @@ def article_url(n: int) -> str:
     return f"{HOST}/berita/2024/02/12/{5000 + n}/artikel-uji-{n}"
 
 
+def articles(count: int, seed: int) -> dict[str, bytes]:
+    """``count`` generated articles, URL -> page, the same for the same seed."""
+    rng = random.Random(seed)
+    return {article_url(n): article_html(n, rng) for n in range(count)}
+
+
 def serve_articles(web: ReplayWeb, count: int, seed: int) -> list[str]:
     """Add ``count`` articles (and a permissive robots.txt) to ``web``; returns their URLs."""
-    rng = random.Random(seed)
     web.add(f"{HOST}/robots.txt", b"User-agent: *\nAllow: /\n", content_type="text/plain")
-    urls = []
-    for n in range(count):
-        url = article_url(n)
-        web.add(url, article_html(n, rng), content_type="text/html; charset=utf-8")
-        urls.append(url)
-    return urls
+    pages = articles(count, seed)
+    for url, body in pages.items():
+        web.add(url, body, content_type="text/html; charset=utf-8")
+    return list(pages)
 
 
 def write_list(directory: Path, urls: list[str]) -> Path:

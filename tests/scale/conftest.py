@@ -3,6 +3,7 @@ web, and kliping workers started as separate processes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -157,5 +158,7 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
     pool = Workers(tmp_path, [])
     yield pool
     for worker in pool.started:
-        if worker.proc.poll() is None:
-            worker.kill()
+        # The whole group, also of a worker that died on its own: its extraction processes may live on.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.proc.pid, signal.SIGKILL)
+        worker.proc.wait(timeout=30)

@@ -9,17 +9,22 @@ from pathlib import Path
 import redis
 
 from replayweb import ReplayWeb
-from state.redis import live_workers, parse_redis_uri
+from state.redis import current_round, live_workers, parse_redis_uri, round_key
 from tests.conftest import corpus_path
+from tests.holds import AnswerHold
 from tests.scale import newsweb
-from tests.scale.conftest import Worker, Workers, wait_until
+from tests.scale.conftest import Workers, wait_until
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "KLIPING_EXTRACT_WORKERS=1"]
 # A worker holds up to CONCURRENT_REQUESTS requests taken from the shared queue; few here, so a
 # small crawl is shared at all.
 SHARED = ["-s", "CONCURRENT_REQUESTS=2"]
+HELD_AT_MOST = 2  # requests one worker has taken from the queue at any time (CONCURRENT_REQUESTS)
 # A short heartbeat, so a killed worker is noticed within seconds.
 QUICK_DEATH = ["-s", "KLIPING_REDIS_HEARTBEAT=2"]
+# A long one, so a worker stopped (SIGSTOP) while another starts still counts as alive.
+PATIENT = ["-s", "KLIPING_REDIS_HEARTBEAT=300"]
+SPIDER = "outlet"
 
 
 def crawl_args(web: ReplayWeb, outlets: Path | None, *extra: str) -> list[str]:
@@ -27,46 +32,44 @@ def crawl_args(web: ReplayWeb, outlets: Path | None, *extra: str) -> list[str]:
     return ["crawl", "--proxy", web.proxy_url, *where, *FAST, *extra]
 
 
-def slow_down(web: ReplayWeb, articles: list[str], seconds: float = 0.5) -> None:
-    """Articles answer slowly, so one worker cannot finish the round alone before the other joins."""
-    for url in articles:
-        web.fault(url, delay=seconds)
-
-
-def articles_fetched(web: ReplayWeb, articles: list[str]) -> int:
-    return sum(1 for url in articles if web.hits(url))
+def hold_first_article(web: ReplayWeb, count: int) -> AnswerHold:
+    """The web holds back its first answer to any of the outlet's ``count`` articles."""
+    return AnswerHold(web, {newsweb.article_url(n): newsweb.article_html(n) for n in range(count)})
 
 
 def fetched(web: ReplayWeb) -> Counter[str]:
     return Counter(record.url for record in web.requests if record.method == "GET")
 
 
-def workers_in_round(uri: str) -> int:
+def redis_client(uri: str) -> tuple[redis.Redis, str]:
     url, prefix = parse_redis_uri(uri)
-    client = redis.Redis.from_url(url)
+    return redis.Redis.from_url(url), prefix
+
+
+def workers_in_round(uri: str) -> int:
+    client, prefix = redis_client(uri)
     try:
-        return len(live_workers(client, prefix, "outlet", timeout=60))
+        return len(live_workers(client, prefix, SPIDER, timeout=60))
     finally:
         client.close()
 
 
-def start_two(workers: Workers, args: list[str], uri: str) -> tuple[Worker, Worker]:
-    """Worker a, then worker b once a is in the round; a waits (stopped) until b has joined too.
-
-    a stays stopped for less than its heartbeat timeout (the default 30 s), so it stays alive.
-    """
-    a = workers.start("a", *args)
-    wait_until(lambda: workers_in_round(uri) == 1, 60, "worker a to join the round")
-    a.pause()
-    b = workers.start("b", *args)
-    wait_until(lambda: workers_in_round(uri) == 2, 60, "worker b to join the round")
-    a.resume()
-    return a, b
+def queued(uri: str) -> int:
+    """Requests waiting in the current round's shared queue."""
+    client, prefix = redis_client(uri)
+    try:
+        round_id = current_round(client, prefix, SPIDER)
+        return int(client.zcard(round_key(prefix, SPIDER, round_id, "requests"))) if round_id else 0
+    finally:
+        client.close()
 
 
 def test_two_workers_do_the_work_of_one_and_fetch_each_url_once(
     news_web: tuple[ReplayWeb, list[str]], redis_uri: str, workers: Workers, tmp_path: Path
 ) -> None:
+    """Both workers take part by construction, not by timing: a takes its first articles and queues
+    the rest, then stays stopped (SIGSTOP) while b takes everything left in the queue, then both
+    finish. What is asserted is the outcome: one worker's output, each URL fetched once."""
     web, articles = news_web
     outlets = newsweb.write_outlet(tmp_path / "outlets").parent
     single = workers.start("single", *crawl_args(web, outlets, newsweb.OUTLET))
@@ -74,11 +77,20 @@ def test_two_workers_do_the_work_of_one_and_fetch_each_url_once(
     alone = {row["url"]: row["text"] for row in single.rows()}
     assert set(alone) == set(articles)
     web.reset_counters()
-    slow_down(web, articles)
 
-    a, b = start_two(
-        workers, crawl_args(web, outlets, newsweb.OUTLET, "--state", redis_uri, *SHARED), redis_uri
-    )
+    args = crawl_args(web, outlets, newsweb.OUTLET, "--state", redis_uri, *SHARED, *PATIENT)
+    with hold_first_article(web, len(articles)) as first_article:
+        a = workers.start("a", *args)
+        first_article.wait_held("worker a to ask for its first article")
+        # a holds at most two requests; it queues every other article from the listing it read.
+        wait_until(
+            lambda: queued(redis_uri) >= len(articles) - HELD_AT_MOST, 60, "worker a to queue the articles"
+        )
+        a.pause()
+    b = workers.start("b", *args)
+    wait_until(lambda: workers_in_round(redis_uri) == 2, 60, "worker b to join a's round")
+    wait_until(lambda: queued(redis_uri) == 0, 120, "worker b to take every queued request")
+    a.resume()
     assert a.wait() == 0, a.stderr
     assert b.wait() == 0, b.stderr
 
@@ -97,13 +109,14 @@ def test_a_killed_worker_loses_nothing_the_next_round_fetches_it(
 ) -> None:
     web, articles = news_web
     outlets = newsweb.write_outlet(tmp_path / "outlets").parent
-    slow_down(web, articles, seconds=2.0)
     args = crawl_args(web, outlets, newsweb.OUTLET, "--state", redis_uri, *SHARED, *QUICK_DEATH)
-    a = workers.start("a", *args)
-    wait_until(lambda: articles_fetched(web, articles) >= 1, 60, "worker a to fetch an article")
-    b = workers.start("b", *args)
-    wait_until(lambda: workers_in_round(redis_uri) == 2, 60, "worker b to join the round")
-    a.kill()
+    with hold_first_article(web, len(articles)) as first_article:
+        # a has taken an article from the queue and waits for it; b joins; a dies before the answer.
+        a = workers.start("a", *args)
+        first_article.wait_held("worker a to ask for its first article")
+        b = workers.start("b", *args)
+        wait_until(lambda: workers_in_round(redis_uri) == 2, 60, "worker b to join the round")
+        a.kill()
     # b drains the queue, waits out a's heartbeat, and ends the round.
     assert b.wait() == 0, b.stderr
     before = {row["url"] for row in a.rows() + b.rows()}

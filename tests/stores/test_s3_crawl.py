@@ -16,7 +16,8 @@ import pytest
 from archive.stores.spool import spooled_files
 from pipelines.exporters import ARTICLE_SCHEMA
 from replayweb import ReplayWeb
-from tests.conftest import FIXTURE_OUTLETS, REPO, Kliping
+from tests.conftest import FIXTURE_OUTLETS, REPO, Kliping, site_page
+from tests.holds import AnswerHold
 from tests.stores.moto import ACCESS_KEY, SECRET_KEY, MotoServer, cli_settings
 
 ARTICLE_1 = "https://www.kabarcontoh.id/berita/2024/02/12/101/harga-cabai-naik-jelang-ramadan"
@@ -94,25 +95,25 @@ def test_a_crawl_to_s3_stores_warc_jsonl_and_parquet_with_the_bytes_written_loca
 def test_s3_gone_mid_run_loses_nothing_and_kliping_upload_sends_the_spool(
     kliping: Kliping, site_web: ReplayWeb, moto: MotoServer, bucket: str
 ) -> None:
-    # The crawl waits on a slow article while S3 goes away; every upload of the run then fails.
-    site_web.fault(ARTICLE_1, delay=3.0)
-    robots_before = site_web.hits("https://www.kabarcontoh.id/robots.txt")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli", *crawl_args(site_web, moto, f"s3://{bucket}/news")],
-        cwd=kliping.cwd,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # The crawl waits for an article while S3 goes away; every upload of the run then fails.
+    proc: subprocess.Popen[str] | None = None
     try:
-        # Past the start-up check once it fetches robots.txt: stop S3 now.
-        assert site_web.wait_hits("https://www.kabarcontoh.id/robots.txt", robots_before + 1, timeout=120)
-        moto.stop()
+        with AnswerHold(site_web, {ARTICLE_1: site_page(ARTICLE_1)}) as article:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "cli", *crawl_args(site_web, moto, f"s3://{bucket}/news")],
+                cwd=kliping.cwd,
+                env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            # Past the start-up check of the store once it asks for an article: stop S3 now.
+            article.wait_held("the crawl to ask for an article", proc)
+            moto.stop()
         _out, err = proc.communicate(timeout=240)
     finally:
         site_web.clear_faults(ARTICLE_1)
-        if proc.poll() is None:
+        if proc is not None and proc.poll() is None:
             proc.kill()
         if moto.proc is None:
             moto.start()  # state is empty after a restart
