@@ -95,6 +95,7 @@ class FrontierExtension:
         self.callbacks = set(callbacks)
         self.max_attempts = max_attempts
         self.job = ""
+        self.finished = False
         self.fetched: set[str] = set()  # frontier URLs whose download ended in this run
         self.settled: set[str] = set()
         self.run_id = run_id(crawler.settings)
@@ -208,7 +209,8 @@ class FrontierExtension:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if reason == "finished":
-            self.frontier.forget_job(self.job)
+            # Forgotten at engine_stopped, with the run's end: not before the last file is closed.
+            self.finished = True
             return
         # An attempt is a run that fetched the request (or failed to) and ended without settling it.
         # A killed run counts nothing: the kill is not the page's fault.
@@ -220,8 +222,8 @@ class FrontierExtension:
         from archive.space import NEEDS_RECOVERY_KEY
 
         stats = self.crawler.stats
-        if not (stats is not None and stats.get_value(NEEDS_RECOVERY_KEY)):
-            self.frontier.end_run(self.run_id)
+        needs_recovery = stats is not None and stats.get_value(NEEDS_RECOVERY_KEY)
+        self.frontier.finish(None if needs_recovery else self.run_id, self.job if self.finished else None)
         self.frontier.close()
 
 

@@ -143,6 +143,19 @@ class Frontier:
     def end_run(self, run_id: str) -> None:
         self.db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
 
+    def finish(self, run_id: str | None, job: str | None) -> None:
+        """End ``run_id`` and forget ``job`` (either may be None) in one transaction.
+
+        Together, because apart a kill between them leaves a run that looks killed with a job that
+        owes nothing: the next start would then take every request of the job for new work.
+        """
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if job is not None:
+                self.forget_job(job)
+            if run_id is not None:
+                self.end_run(run_id)
+
     def running(self) -> list[RunInfo]:
         rows = self.db.execute("SELECT run_id, job, spider, host, pid FROM runs ORDER BY started").fetchall()
         return [RunInfo(*row) for row in rows]

@@ -29,6 +29,22 @@ def test_a_finished_job_is_forgotten(tmp_path: Path) -> None:
     assert frontier.pending("job") == [] and not frontier.is_done("job", "https://x.id/a")
 
 
+def test_a_finished_run_ends_and_forgets_its_job_together(tmp_path: Path) -> None:
+    # Apart, a kill between the two left a "killed" run whose job owed nothing: all of it again.
+    frontier = Frontier(tmp_path / "f.sqlite")
+    frontier.start_run("run-1", "job", "urls")
+    frontier.add_pending("job", "https://x.id/a", "parse_page")
+    frontier.finish("run-1", "job")
+    assert frontier.running() == [] and frontier.pending("job") == []
+
+
+def test_a_run_that_needs_recovery_stays_registered_when_its_job_is_forgotten(tmp_path: Path) -> None:
+    frontier = Frontier(tmp_path / "f.sqlite")
+    frontier.start_run("run-1", "job", "urls")
+    frontier.finish(None, "job")
+    assert [r.run_id for r in frontier.running()] == ["run-1"]
+
+
 def test_recovery_settles_urls_in_every_job(tmp_path: Path) -> None:
     frontier = Frontier(tmp_path / "f.sqlite")
     frontier.add_pending("a", "https://x.id/1", "parse_page")

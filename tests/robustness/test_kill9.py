@@ -11,10 +11,9 @@ is random. Seven kills placed like this cover what twenty kills at uniformly ran
 (those mostly landed mid-crawl and rarely near the end) in well under half the time. For a soak, set
 ``KLIPING_KILLS`` (say 50); a failure prints its seed: rerun it with ``KLIPING_KILL_SEED``.
 
-The end kill lands while the replay web holds back the answer to the last article, so never while
-the spider closes: a kill after a finished job is forgotten (``spider_closed``) but before its run
-is ended (``engine_stopped``) makes the next start scrape the whole list again, a known gap of
-``fetch/frontier.py`` this test does not cover.
+The end kill lands while the replay web holds back the answer to the last article. (A finished
+job is forgotten in the same transaction that ends its run, at ``engine_stopped``, so no kill can
+leave a run that looks killed with a job that owes nothing; ``tests/robustness/test_frontier.py``.)
 """
 
 from __future__ import annotations
