@@ -21,6 +21,17 @@ FIXTURE_SITE = FIXTURES / "site" / "MANIFEST.tsv"
 FIXTURE_OUTLETS = FIXTURES / "outlets"
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Each test gets the environment the session started with. Code under test may set variables
+    (``cli.runner.project_settings`` sets ``SCRAPY_SETTINGS_MODULE``), and a later test's
+    subprocess would inherit them: with several tests per process, which one depends on order."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def corpus_path() -> Path:
     """The shared corpus: ``KLIPING_CORPUS``, else ``../shared/corpus`` beside the repository."""
     value = os.environ.get("KLIPING_CORPUS")

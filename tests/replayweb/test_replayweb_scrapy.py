@@ -41,7 +41,9 @@ def test_scrapy_fetches_https_and_http_through_the_proxy(web: ReplayWeb, tmp_pat
     web.add(https_url, b"<html><head><title>Lewat TLS</title></head><body>ok</body></html>")
     web.add(http_url, b"<html><head><title>Lewat HTTP</title></head><body>ok</body></html>")
     (tmp_path / "spider.py").write_text(SPIDER)
-    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "http_proxy", "https_proxy")}
+    # Plain Scrapy, not kliping's project settings, whatever the environment says.
+    unwanted = ("no_proxy", "http_proxy", "https_proxy", "scrapy_settings_module")
+    env = {k: v for k, v in os.environ.items() if k.lower() not in unwanted}
     env.update(http_proxy=web.proxy_url, https_proxy=web.proxy_url)
     result = subprocess.run(
         [
