@@ -78,7 +78,7 @@ def figure(pages: int, timed: Timed, **extra: Any) -> dict[str, Any]:
     }
 
 
-def kliping_crawl(site: SyntheticSite, server: Server, out: Path) -> dict[str, Any]:
+def kliping_crawl(site: SyntheticSite, server: Server, out: Path, footprint: bool = False) -> dict[str, Any]:
     """The full pipeline: discovery through robots/sitemaps/feeds, fetch, WARC, extraction, JSONL."""
     argv = [sys.executable, "-m", "cli", "crawl", OUTLET, "--proxy", server.url, "--output", str(out)]
     argv += _sets({
@@ -89,7 +89,7 @@ def kliping_crawl(site: SyntheticSite, server: Server, out: Path) -> dict[str, A
     })  # fmt: skip
     cpu0 = cpu_seconds(server.pid)
     out.mkdir(parents=True, exist_ok=True)
-    timed = run_timed(argv, cwd=out.parent, env=bench_env())
+    timed = run_timed(argv, cwd=out.parent, env=bench_env(), footprint=footprint)
     server_cpu = cpu_seconds(server.pid) - cpu0
     _check("kliping crawl", timed)
     responses, archived, articles = crawl_counts(timed.stderr)
@@ -169,7 +169,7 @@ def b3_run(corpus: Path, pages: int, work: Path, log: Log) -> dict[str, Any]:
     site = generate(work / "site", corpus, pages)
     with replay_web(site.manifest) as server:
         log(f"B3: crawling {pages} pages")
-        return kliping_crawl(site, server, work / "crawl")
+        return kliping_crawl(site, server, work / "crawl", footprint=True)
 
 
 # --------------------------------------------------------------------------- peers
