@@ -1,7 +1,9 @@
 """Article metadata read from the parsed page: meta tags, JSON-LD, visible bylines and dates.
 
 Everything works on the one lxml tree built by :mod:`extract.core` (before any pruning) with a
-handful of XPath queries and regular expressions, so it costs little next to Trafilatura.
+handful of XPath queries and regular expressions, so it costs little next to Trafilatura. The
+elements picked by their class or id (dates, bylines) are found in one walk over the document
+(:func:`_scan`): XPath ``contains(@class, ...)`` tests over every element cost several times more.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ _XP_H1 = etree.XPath(
     "//body//h1|//body//*[self::h2 or self::h3][contains(@class,'title') or contains(@class,'headline')]"
 )
 _XP_LINK = etree.XPath("//link[@rel][@href]")
-_XP_ITEMPROP_AUTHOR = etree.XPath("//*[@itemprop='author']|//*[@rel='author']")
+#: A ``<time>`` or an element whose class or id contains one of these words may hold the date.
 _DATE_CLASSES = ("date", "time", "tanggal", "waktu", "publish", "posted", "timestamp", "byline")
-_DATE_COND = " or ".join(f"contains(@class,'{c}') or contains(@id,'{c}')" for c in _DATE_CLASSES)
-_XP_DATE_ELEMENTS = etree.XPath(f"//body//*[{_DATE_COND}]|//body//time")
-_XP_DATE_IN = etree.XPath(f".//*[self::time or {_DATE_COND}]")
-_XP_DATE_AFTER_H1 = etree.XPath(f"(//body//h1)[1]/following::*[self::time or {_DATE_COND}]")
-_XP_DATE_BEFORE_H1 = etree.XPath(f"(//body//h1)[1]/preceding::*[self::time or {_DATE_COND}]")
+_DATE_WORD = re.compile("|".join(_DATE_CLASSES))
+#: An element in the body whose class contains one of these words (or whose id contains
+#: "author" or "byline") may hold the byline.
+_AUTHOR_CLASS_WORD = re.compile("author|byline|reporter|penulis|writer|jurnalis")
+_AUTHOR_ID_WORD = re.compile("author|byline")
 # machine-readable dates in the body: <time datetime>, hAtom <abbr class="published" title>
 _XP_DATE_ATTRS = etree.XPath(
     "(//body//time[@datetime]/@datetime|//body//*[contains(@class,'published')]/@title)[position() <= 3]"
@@ -77,11 +79,6 @@ _NOT_NAMES = frozenset(
 )  # fmt: skip
 _ROLE_TAIL = re.compile(
     r"\s+(?:jurnalis|wartawan|reporter|kontributor|penulis|journalist|writer|author)\s*$", re.I
-)
-_XP_AUTHOR_CLASS = etree.XPath(
-    "//body//*[contains(@class,'author') or contains(@class,'byline') or contains(@class,'reporter')"
-    " or contains(@class,'penulis') or contains(@class,'writer') or contains(@class,'jurnalis')"
-    " or contains(@id,'author') or contains(@id,'byline')]"
 )
 AGENCIES = frozenset({"antara", "afp", "reuters", "ap", "xinhua", "bernama", "kyodo", "anadolu", "dpa", "efe",
                       "upi", "aa", "ant", "associated press"})  # fmt: skip
@@ -343,6 +340,109 @@ def split_authors(raw: str, bad: Iterable[str] = ()) -> list[str]:
     return _clean_name(raw, {b.lower() for b in bad})
 
 
+@dataclass
+class _Marks:
+    """The elements the date and byline readers look at, in document order.
+
+    Found by :func:`_scan` in one walk; each method answers what an XPath query over the whole
+    document answered before (named in its docstring), element for element.
+    """
+
+    #: Date-like elements (``<time>``, class or id with a date word) in the whole document.
+    dates: list[etree._Element] = field(default_factory=list)
+    #: How many of ``dates`` are before the body, and how many before the body's end.
+    body_start: int = 0
+    body_end: int = 0
+    #: The first ``h1`` in the body, and how many of ``dates`` come before it in document order.
+    h1: etree._Element | None = None
+    h1_at: int = 0
+    #: Byline-like elements in the body (class or id with a byline word).
+    author_elements: list[etree._Element] = field(default_factory=list)
+    #: ``[@itemprop='author']`` and ``[@rel='author']`` in the whole document.
+    itemprop_authors: list[etree._Element] = field(default_factory=list)
+
+    @property
+    def body_dates(self) -> list[etree._Element]:
+        """``//body//*[date-like]|//body//time``."""
+        return self.dates[self.body_start : self.body_end]
+
+    def dates_within(self, scope: etree._Element, limit: int) -> list[etree._Element]:
+        """``scope//*[date-like]``, the first ``limit``."""
+        found = []
+        for el in self.dates:
+            if any(a is scope for a in el.iterancestors()):
+                found.append(el)
+                if len(found) == limit:
+                    break
+        return found
+
+    def dates_after_h1(self, limit: int) -> list[etree._Element]:
+        """``(//body//h1)[1]/following::*[date-like]``, the first ``limit``."""
+        if self.h1 is None:
+            return []
+        found = []
+        for el in self.dates[self.h1_at :]:
+            # following:: leaves out the h1 itself and what is inside it
+            if el is self.h1 or any(a is self.h1 for a in el.iterancestors()):
+                continue
+            found.append(el)
+            if len(found) == limit:
+                break
+        return found
+
+    def dates_before_h1(self, limit: int) -> list[etree._Element]:
+        """``(//body//h1)[1]/preceding::*[date-like]``, the last ``limit``."""
+        if self.h1 is None:
+            return []
+        # preceding:: leaves out the h1's ancestors
+        ancestors = set(map(id, self.h1.iterancestors()))
+        before = [el for el in self.dates[: self.h1_at] if id(el) not in ancestors]
+        return before[-limit:]
+
+
+def _date_like(el: etree._Element) -> bool:
+    if el.tag == "time":
+        return True
+    cls = el.get("class")
+    if cls and _DATE_WORD.search(cls):
+        return True
+    ident = el.get("id")
+    return bool(ident and _DATE_WORD.search(ident))
+
+
+def _author_like(el: etree._Element) -> bool:
+    cls = el.get("class")
+    if cls and _AUTHOR_CLASS_WORD.search(cls):
+        return True
+    ident = el.get("id")
+    return bool(ident and _AUTHOR_ID_WORD.search(ident))
+
+
+def _scan(tree: etree._Element) -> _Marks:
+    """One walk over the document collecting the date-like and byline-like elements."""
+    marks = _Marks()
+    root = tree.getroottree().getroot()
+    body = root.find("body")
+    for part in root.iterchildren(etree.Element):
+        in_body = part is body
+        if in_body:
+            marks.body_start = len(marks.dates)
+        for el in part.iter(etree.Element):
+            if el is body:
+                continue
+            if in_body and marks.h1 is None and el.tag == "h1":
+                marks.h1, marks.h1_at = el, len(marks.dates)
+            if _date_like(el):
+                marks.dates.append(el)
+            if in_body and _author_like(el):
+                marks.author_elements.append(el)
+            if el.get("itemprop") == "author" or el.get("rel") == "author":
+                marks.itemprop_authors.append(el)
+        if in_body:
+            marks.body_end = len(marks.dates)
+    return marks
+
+
 def _page_lines(tree: etree._Element) -> str:
     parts = []
     for t in _XP_TEXT(tree):
@@ -369,7 +469,7 @@ def _dedupe(items: Iterable[str]) -> list[str]:
 
 
 def _pick_authors(
-    tree: etree._Element, meta: dict[str, list[str]], ld: dict[str, Any], page_text: str, bad: set[str]
+    marks: _Marks, meta: dict[str, list[str]], ld: dict[str, Any], page_text: str, bad: set[str]
 ) -> list[str]:
     editors: set[str] = set()
     for m in _LABELLED_EDITOR.finditer(page_text):
@@ -386,7 +486,7 @@ def _pick_authors(
         visible.extend(_clean_name(m.group(1), bad))
     sources.append(visible)
     by_class: list[str] = []
-    for el in _XP_AUTHOR_CLASS(tree)[:8]:
+    for el in marks.author_elements[:8]:
         text = el.text_content()
         if text and len(text) < 150:
             by_class.extend(_clean_name(text, bad))
@@ -398,7 +498,7 @@ def _pick_authors(
         [n for raw in meta.get("author", []) + meta.get("article:author", []) for n in _clean_name(raw, bad)]
     )
     prop: list[str] = []
-    for el in _XP_ITEMPROP_AUTHOR(tree)[:6]:
+    for el in marks.itemprop_authors[:6]:
         text = el.get("content") or el.text_content()
         if text and len(text) < 120:
             prop.extend(_clean_name(text, bad))
@@ -448,24 +548,24 @@ def _pick_date(values: Iterable[str | None], zone_name: str, page_zone: tzinfo) 
 
 
 def _visible_date(
-    tree: etree._Element, zone_name: str, headline: etree._Element | None
+    marks: _Marks, zone_name: str, headline: etree._Element | None
 ) -> tuple[datetime | None, tzinfo | None]:
     """The date printed with the headline, and the zone it names, if any.
 
     Looked for first in the headline's own header block (its parent and grandparent), then in
-    date-like elements after the h1, then just before it, then anywhere. A value naming its zone
-    (WIB/WITA/WIT) wins over one that does not; only values with a clock time count."""
+    date-like elements after the first h1, then just before it, then anywhere. A value naming its
+    zone (WIB/WITA/WIT) wins over one that does not; only values with a clock time count."""
     groups: list[list[etree._Element]] = []
     if headline is not None:
         scope = headline.getparent()
         for _ in range(2):
             if scope is None or scope.tag == "body":
                 break
-            groups.append(list(_XP_DATE_IN(scope))[:6])
+            groups.append(marks.dates_within(scope, 6))
             scope = scope.getparent()
-        groups.append(list(_XP_DATE_AFTER_H1(tree))[:8])
-        groups.append(list(reversed(_XP_DATE_BEFORE_H1(tree)[-4:])))
-    groups.append(list(_XP_DATE_ELEMENTS(tree))[:40])
+        groups.append(marks.dates_after_h1(8))
+        groups.append(list(reversed(marks.dates_before_h1(4))))
+    groups.append(marks.body_dates[:40])
     for group in groups:
         fallback: tuple[datetime | None, tzinfo | None] = (None, None)
         for el in group:
@@ -507,15 +607,16 @@ def read_metadata(
     meta = _meta_map(tree)
     ld = _json_ld(tree)
     page_text = _page_lines(tree)
+    marks = _scan(tree)
     site_name = _first(meta, "og:site_name", "application-name", "twitter:site")
     md = Metadata(site_name=site_name)
     md.title, headline = _pick_title(tree, meta, ld, url, site_name, outlet)
     bad = set(_site_tokens(url, site_name, outlet)) | {"redaksi", "tim redaksi"}
-    md.authors = _pick_authors(tree, meta, ld, page_text, {b for b in bad if len(b) > 2})
+    md.authors = _pick_authors(marks, meta, ld, page_text, {b for b in bad if len(b) > 2})
 
     default_zone = zone_for(timezone_name)
     page_zone = _zone_for_page(tree, page_text, default_zone)
-    visible, visible_zone = _visible_date(tree, timezone_name, headline)
+    visible, visible_zone = _visible_date(marks, timezone_name, headline)
     if visible_zone is not None:
         page_zone = visible_zone
     if visible is None:
