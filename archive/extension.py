@@ -123,6 +123,7 @@ class WarcArchiver:
             directory,
             prefix=settings.get("KLIPING_WARC_PREFIX"),
             max_size=settings.getint("KLIPING_WARC_MAX_SIZE"),
+            gzip_level=settings.getint("KLIPING_WARC_GZIP_LEVEL"),
             warcinfo={k: v for k, v in info.items() if v},
             on_close=closed,
             revisits=revisits,

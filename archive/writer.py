@@ -7,6 +7,7 @@ started when the open one passes ``max_size``.
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,33 @@ from archive.revisits import DigestIndex
 from settings.runinfo import hostname_token
 
 OPEN_SUFFIX = ".open"
+
+
+class GzipMembers:
+    """The open WARC file as warcio's writer sees it: what a record writes is gzipped, and the
+    ``flush`` warcio calls after each record ends its gzip member, so every record is its own
+    member as the WARC standard recommends. warcio's own gzip wrapper fixes the level at 9."""
+
+    def __init__(self, raw: BinaryIO, level: int) -> None:
+        self.raw = raw
+        self.level = level
+        self._compressor = self._new()
+        self._pending = False
+
+    def _new(self) -> zlib._Compress:
+        return zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self.raw.write(self._compressor.compress(data))
+            self._pending = True
+        return len(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.raw.write(self._compressor.flush())
+            self._compressor = self._new()
+            self._pending = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,7 @@ class RollingWarcWriter:
         on_close: Callable[[Path], None] | None = None,
         revisits: DigestIndex | None = None,
         pid: int | None = None,
+        gzip_level: int = 6,
     ) -> None:
         self.directory = directory
         self.prefix = prefix
@@ -68,6 +97,7 @@ class RollingWarcWriter:
         self.clock = clock
         self.on_close = on_close
         self.revisits = revisits
+        self.gzip_level = gzip_level
         # The pid keeps names unique across concurrent writers on one host; tests pin it.
         self.pid = os.getpid() if pid is None else pid
         self.revisits_written = 0
@@ -91,7 +121,10 @@ class RollingWarcWriter:
         self._path = self.directory / (name + OPEN_SUFFIX)
         # "xb": two writers must never share a file, even with clocks that collide.
         self._file = open(self._path, "xb")  # noqa: SIM115 - closed in close()
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="WARC/1.1")
+        # gzip=False: GzipMembers compresses, at the configured level, one member per record.
+        self._writer = WARCWriter(
+            GzipMembers(self._file, self.gzip_level), gzip=False, warc_version="WARC/1.1"
+        )
         info = self.factory.warcinfo(name, self.warcinfo_fields, self.clock())
         self._writer.write_record(info)
         self.records_written += 1

@@ -2,7 +2,8 @@
 
 Every ``KLIPING_*`` name must be documented in :mod:`settings.defaults`, and every value must
 parse as the type of its default (int, float, bool, str, list, dict); settings with a fixed set of
-values (:data:`CHOICES`) must hold one of them. Scrapy settings given on the command line are
+values (:data:`CHOICES`) must hold one of them, and those with a range (:data:`RANGES`) a
+value inside it. Scrapy settings given on the command line are
 checked the same way against Scrapy's own defaults. Every command runs this check
 (:func:`cli.common.settings_for`); ``kliping check`` reports every problem, the others the first.
 """
@@ -21,6 +22,11 @@ _BOOL_WORDS = {"0", "1", "true", "false"}
 CHOICES: dict[str, tuple[str, ...]] = {
     "KLIPING_S3_VERIFY": ("etag", "size"),
     "KLIPING_TEXT_FORMATS": ("jsonl", "parquet"),
+}
+
+#: Integer settings with a closed range of values (inclusive bounds).
+RANGES: dict[str, tuple[int, int]] = {
+    "KLIPING_WARC_GZIP_LEVEL": (0, 9),
 }
 
 
@@ -140,6 +146,10 @@ def _value_problem(name: str, value: Any, default: Any) -> str | None:
     problem = _problem(value, default)
     if problem is None and name in CHOICES:
         problem = _choice_problem(value, CHOICES[name], many=isinstance(default, list | tuple))
+    if problem is None and name in RANGES:
+        low, high = RANGES[name]
+        if not low <= int(str(value).strip()) <= high:
+            problem = f"is out of range (expected {low} to {high})"
     return f"setting {name}: {value!r} {problem}" if problem else None
 
 

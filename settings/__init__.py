@@ -20,6 +20,10 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 60
 RETRY_TIMES = 2
+# A callback's output is processed by CONCURRENT_ITEMS tasks started per response (Scrapy 2.13+
+# on asyncio), whatever it holds; ours yield one story item or a list of requests, so Scrapy's
+# 100 tasks per page were pure overhead (~6% of the crawl process's CPU).
+CONCURRENT_ITEMS = 4
 
 # Pending requests on disk for the run (KLIPING_QUEUE_ON_DISK); a shared frontier replaces it.
 SCHEDULER = "fetch.diskqueue.DiskQueueScheduler"

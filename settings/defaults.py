@@ -78,6 +78,11 @@ KLIPING_WARC_PREFIX = "kliping"
 #: Roll over to a new WARC file once the open one reaches this many bytes.
 KLIPING_WARC_MAX_SIZE = 1_000_000_000
 
+#: gzip level of the WARC records (0-9; each record is its own gzip member). 6, zlib's and
+#: Heritrix's default, costs a third less CPU than warcio's 9 for files about 0.5 % larger; 1
+#: halves the CPU again for files about 15 % larger.
+KLIPING_WARC_GZIP_LEVEL = 6
+
 #: Operator named in each WARC's ``warcinfo`` record (a person or organisation and a contact).
 KLIPING_WARC_OPERATOR = ""
 

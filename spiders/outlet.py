@@ -54,17 +54,30 @@ class OutletSpider(KlipingSpider):
         self.queued: dict[str, int] = defaultdict(int)
         self.taken: set[str] = set()
         self.seen: SeenStore | None = None
+        self._outlets: dict[str, Outlet] | None = None
 
     def check_input(self) -> None:
         self.selected()
 
     def selected(self) -> list[Outlet]:
-        outlets = load_outlets(self.settings.getlist("KLIPING_OUTLETS_DIRS"))
+        outlets = self.outlets()
         names = self.params.outlet or tuple(outlets)
         unknown = [n for n in names if n not in outlets]
         if unknown:
             raise ParamsError(f"unknown outlet {unknown[0]!r} (known: {', '.join(sorted(outlets))})")
         return [outlets[n] for n in names]
+
+    def outlets(self) -> dict[str, Outlet]:
+        """Every configured outlet by name, read once per run."""
+        if self._outlets is None:
+            self._outlets = dict(load_outlets(self.settings.getlist("KLIPING_OUTLETS_DIRS")))
+        return self._outlets
+
+    def outlet(self, name: str | Outlet) -> Outlet:
+        """The outlet a request names. Requests carry the name, not the config: the disk queue and
+        Redis pickle every pending request, and an outlet's config is much larger than its name.
+        (A frontier row of an earlier version may still hold the config itself.)"""
+        return name if isinstance(name, Outlet) else self.outlets()[name]
 
     async def start(self) -> AsyncIterator[Any]:
         tracker = self.crawler.get_extension(SeenTracker)
@@ -81,11 +94,16 @@ class OutletSpider(KlipingSpider):
             callback=self.parse_listing,
             errback=self.listing_failed,
             dont_filter=kind == "robots",
-            cb_kwargs={"outlet": outlet, "kind": kind, "source": source},
+            cb_kwargs={"outlet": outlet.name, "kind": kind, "source": source},
             priority=10,
         )
 
     def parse_listing(
+        self, response: Response, outlet: str | Outlet, kind: str, source: Discovery
+    ) -> Iterator[Request]:
+        return self._listing_links(response, self.outlet(outlet), kind, source)
+
+    def _listing_links(
         self, response: Response, outlet: Outlet, kind: str, source: Discovery
     ) -> Iterator[Request]:
         self.reached[outlet.name] += 1
@@ -160,10 +178,15 @@ class OutletSpider(KlipingSpider):
             callback=self.parse_article,
             errback=self.page_failed,
             meta={SEEN_KEY: story_url},
-            cb_kwargs={"outlet": outlet, "story_url": story_url, "pages": pages, "follow": follow},
+            cb_kwargs={"outlet": outlet.name, "story_url": story_url, "pages": pages, "follow": follow},
         )
 
     def parse_article(
+        self, response: Response, outlet: str | Outlet, story_url: str, pages: list[Page], follow: bool
+    ) -> Iterator[StoryItem | Request]:
+        return self._article_pages(response, self.outlet(outlet), story_url, pages, follow)
+
+    def _article_pages(
         self, response: Response, outlet: Outlet, story_url: str, pages: list[Page], follow: bool
     ) -> Iterator[StoryItem | Request]:
         if not isinstance(response, HtmlResponse):
@@ -198,7 +221,7 @@ class OutletSpider(KlipingSpider):
     def page_failed(self, failure: Failure) -> Iterator[StoryItem | Request]:
         request: Request = failure.request  # type: ignore[attr-defined]
         kwargs = request.cb_kwargs
-        outlet: Outlet = kwargs["outlet"]
+        outlet = self.outlet(kwargs["outlet"])
         pages: list[Page] = kwargs["pages"]
         story_url: str = kwargs["story_url"]
         self.request_failed(failure)
@@ -214,7 +237,7 @@ class OutletSpider(KlipingSpider):
 
     def listing_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
-        outlet: Outlet = request.cb_kwargs["outlet"]
+        outlet = self.outlet(request.cb_kwargs["outlet"])
         if isinstance(failure.value, HttpError):
             # The site answered: the listing is stale or gone (an error, counted), the outlet reachable.
             self.reached[outlet.name] += 1

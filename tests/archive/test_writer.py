@@ -59,6 +59,21 @@ def test_one_exchange_is_written_byte_for_byte(tmp_path: Path) -> None:
     assert warcio_check(path).returncode == 0
 
 
+def test_the_gzip_level_changes_the_compressed_bytes_only(tmp_path: Path) -> None:
+    story = b"<html><body>" + b"<p>Hujan deras mengguyur Jakarta sejak pagi.</p>" * 200 + b"</body></html>"
+    files = {}
+    for level in (0, 1, 9):
+        w = writer(tmp_path / str(level), gzip_level=level)
+        w.write(exchange(body=story))
+        w.close()
+        (files[level],) = w.closed_files
+        assert len(gzip_members(files[level])) == 3
+        assert warcio_check(files[level]).returncode == 0
+    assert gzip_members(files[0]) == gzip_members(files[1]) == gzip_members(files[9])
+    sizes = {level: path.stat().st_size for level, path in files.items()}
+    assert sizes[0] > sizes[1] > sizes[9]
+
+
 def test_the_response_record_carries_digests_ip_and_a_link_from_its_request(tmp_path: Path) -> None:
     w = writer(tmp_path)
     provenance = w.write(exchange())

@@ -17,6 +17,10 @@ from tests.conftest import Kliping
             "kliping crawl: setting KLIPING_WARC_MAX_SIZE: 'big' is not an integer",
         ),
         (
+            "KLIPING_WARC_GZIP_LEVEL=11",
+            "kliping crawl: setting KLIPING_WARC_GZIP_LEVEL: '11' is out of range (expected 0 to 9)",
+        ),
+        (
             "KLIPING_WARC_ENABLED=maybe",
             "kliping crawl: setting KLIPING_WARC_ENABLED: 'maybe' is not a boolean (use 1/0 or true/false)",
         ),
