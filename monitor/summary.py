@@ -11,8 +11,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fetch.faults import exception_reason
-
 #: Stats key under which the monitor counts every response the downloader handed over.
 DOWNLOADED = "kliping/monitor/responses_downloaded"
 #: Stats key listing the names of broken invariants (empty list: all held).
@@ -127,6 +125,10 @@ def build_summary(
 def retry_reason(raw: str) -> str:
     """kliping's name for a ``retry/reason_count/*`` suffix: ``503 Service Unavailable`` -> ``503``,
     ``scrapy.exceptions.DownloadTimeoutError`` -> ``timed_out``."""
+    # Imported here: fetch.faults imports Scrapy, and the CLI imports this module for every
+    # command, ``--help`` and a bad argument included (~0.5 s).
+    from fetch.faults import exception_reason
+
     head = raw.split(" ", 1)[0]
     return head if head.isdigit() else exception_reason(raw)
 

@@ -22,11 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.stores.check import preflight
-    from cli.runner import run_spider
     from spiders.urllist import read_url_list
-    from state import check_state
 
+    # The list first: a wrong path or an empty file is reported before Scrapy is even imported.
     good, bad = read_url_list(args.file)
     settings = settings_for(args)
     for line in bad:
@@ -34,6 +32,10 @@ def run(args: argparse.Namespace) -> int:
     if not good:
         print(f"{args.file}: no fetchable URL", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from archive.stores.check import preflight
+    from cli.runner import run_spider
+    from state import check_state
+
     preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
     check_state(settings)
     stats = run_spider("urls", settings, quiet=quiet(args), file=args.file, report_bad_lines="0")
