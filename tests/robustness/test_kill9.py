@@ -76,7 +76,9 @@ def wait_for_output(cwd: Path, proc: subprocess.Popen[str], bound: float = 30.0)
     """Until the run has an open WARC of its own (or ends); fails after ``bound`` seconds."""
     pattern = f"*-{proc.pid}.warc.gz.open"
     wait_until(
-        lambda: proc.poll() is not None or any((cwd / "data").rglob(pattern)),
+        # Only the WARC directory: a walk over data/ races the run's own queue directory, which
+        # comes and goes.
+        lambda: proc.poll() is not None or any((cwd / "data" / "warc").glob(pattern)),
         bound,
         f"run {proc.pid} to open a WARC",
     )
