@@ -96,8 +96,9 @@ class FrontierExtension:
         self.max_attempts = max_attempts
         self.job = ""
         self.finished = False
-        self.fetched: set[str] = set()  # frontier URLs whose download ended in this run
-        self.settled: set[str] = set()
+        # Frontier URLs whose download ended in this run and that are not settled yet: only the
+        # unsettled are kept, so the set holds what is in flight, not every URL of the run.
+        self.unsettled: set[str] = set()
         self.run_id = run_id(crawler.settings)
         connect = crawler.signals.connect
         connect(self.spider_opened, signal=signals.spider_opened)
@@ -174,7 +175,7 @@ class FrontierExtension:
     def request_left_downloader(self, request: Request, spider: Spider) -> None:
         url = request.meta.get(FRONTIER_META_KEY)
         if url:
-            self.fetched.add(url)
+            self.unsettled.add(url)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         """Re-key a redirected request under the URL it landed on.
@@ -193,16 +194,16 @@ class FrontierExtension:
         self.frontier.add_pending(self.job, response.url, callback, kwargs)
         self.frontier.mark_done([url], self.job)
         request.meta[FRONTIER_META_KEY] = response.url
-        if url in self.fetched:
-            self.fetched.discard(url)
-            self.fetched.add(response.url)
+        if url in self.unsettled:
+            self.unsettled.discard(url)
+            self.unsettled.add(response.url)
         self.count("kliping/frontier/redirected")
 
     def settle(self, response: Response | None) -> None:
         url = response.meta.get(FRONTIER_META_KEY) if response is not None else None
         if url:
             self.frontier.mark_done([url], self.job)
-            self.settled.add(url)
+            self.unsettled.discard(url)
 
     def item_settled(self, item: Any, response: Response | None = None, **_: Any) -> None:
         self.settle(response)
@@ -214,7 +215,7 @@ class FrontierExtension:
             return
         # An attempt is a run that fetched the request (or failed to) and ended without settling it.
         # A killed run counts nothing: the kill is not the page's fault.
-        for url in self.fetched - self.settled:
+        for url in self.unsettled:
             self.frontier.count_attempt(self.job, url)
 
     def engine_stopped(self) -> None:
