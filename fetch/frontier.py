@@ -15,8 +15,9 @@
 - ``spider_closed`` with reason ``finished``: the job owes nothing, its rows are forgotten.
 
 Spiders need no code for this. A spider may define ``frontier_job()`` (the identity of a job,
-default: its name and arguments) and ``frontier_kwargs(data)`` (rebuild ``cb_kwargs`` from their
-JSON form); ``settings.outlets.Outlet`` values are stored by name and looked up again.
+default: its name and arguments) and ``frontier_kwargs(data)`` (check or rebuild ``cb_kwargs`` from
+their JSON form; KeyError or ValueError skips the row); ``settings.outlets.Outlet`` values are
+stored by name and looked up again.
 """
 
 from __future__ import annotations
@@ -96,8 +97,9 @@ class FrontierExtension:
         self.max_attempts = max_attempts
         self.job = ""
         self.finished = False
-        # Frontier URLs whose download ended in this run and that are not settled yet: only the
-        # unsettled are kept, so the set holds what is in flight, not every URL of the run.
+        # Frontier URLs whose download ended in this run and that are not settled (yet, or ever:
+        # those count an attempt at the end). Settled URLs leave it, so it holds what is in flight
+        # and what failed, not every URL of the run.
         self.unsettled: set[str] = set()
         self.run_id = run_id(crawler.settings)
         connect = crawler.signals.connect
@@ -139,23 +141,37 @@ class FrontierExtension:
                 self.count("kliping/skipped/frontier_gave_up")
                 logger.warning("giving up on %s after %d attempts", owed.url, owed.attempts)
                 continue
-            callback = getattr(spider, owed.callback, None)
-            if callback is None:
+            request = self.resumed_request(spider, owed.url, owed.callback, owed.cb_kwargs, dirs)
+            if request is None:
+                self.count("kliping/skipped/frontier_unreadable")
+                logger.warning("cannot resume %s: its callback or arguments no longer exist", owed.url)
                 continue
-            try:
-                cb_kwargs = decode_kwargs(owed.cb_kwargs, dirs)
-            except (KeyError, ValueError):
-                continue
-            request = Request(
-                owed.url,
-                callback=callback,
-                errback=getattr(spider, "request_failed", None),
-                cb_kwargs=cb_kwargs,
-                meta={FRONTIER_META_KEY: owed.url},
-                priority=10,  # owed work first
-            )
             engine.crawl(request)
             self.count("kliping/frontier/resumed")
+
+    def resumed_request(
+        self, spider: Spider, url: str, callback_name: str, cb_kwargs: str, outlets_dirs: list[str]
+    ) -> Request | None:
+        """The request a pending row stands for, or None when the spider can no longer take it (its
+        callback is gone, or ``frontier_kwargs`` rejects the arguments, e.g. an outlet removed)."""
+        callback = getattr(spider, callback_name, None)
+        if callback is None:
+            return None
+        try:
+            kwargs = decode_kwargs(cb_kwargs, outlets_dirs)
+            rebuild = getattr(spider, "frontier_kwargs", None)
+            if rebuild is not None:
+                kwargs = rebuild(kwargs)
+        except (KeyError, ValueError):
+            return None
+        return Request(
+            url,
+            callback=callback,
+            errback=getattr(spider, "request_failed", None),
+            cb_kwargs=kwargs,
+            meta={FRONTIER_META_KEY: url},
+            priority=10,  # owed work first
+        )
 
     def request_scheduled(self, request: Request, spider: Spider) -> None:
         callback = getattr(request.callback, "__name__", None)
@@ -194,9 +210,8 @@ class FrontierExtension:
         self.frontier.add_pending(self.job, response.url, callback, kwargs)
         self.frontier.mark_done([url], self.job)
         request.meta[FRONTIER_META_KEY] = response.url
-        if url in self.unsettled:
-            self.unsettled.discard(url)
-            self.unsettled.add(response.url)
+        self.unsettled.discard(url)
+        self.unsettled.add(response.url)
         self.count("kliping/frontier/redirected")
 
     def settle(self, response: Response | None) -> None:

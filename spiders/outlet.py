@@ -82,6 +82,14 @@ class OutletSpider(KlipingSpider):
         (A frontier row of an earlier version may still hold the config itself.)"""
         return name if isinstance(name, Outlet) else self.outlets()[name]
 
+    def frontier_kwargs(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``cb_kwargs`` of a request resumed from the frontier; KeyError (the row is skipped) when
+        it names an outlet that is no longer configured."""
+        outlet = data.get("outlet")
+        if isinstance(outlet, str):
+            self.outlets()[outlet]
+        return data
+
     async def start(self) -> AsyncIterator[Any]:
         tracker = self.crawler.get_extension(SeenTracker)
         self.seen = tracker.store if tracker is not None else None

@@ -26,12 +26,12 @@ def run(args: argparse.Namespace) -> int:
 
     # The list first: a wrong path or an empty file is reported before Scrapy is even imported.
     good, bad = read_url_list(args.file)
-    settings = settings_for(args)
     for line in bad:
         print(line, file=sys.stderr)
     if not good:
         print(f"{args.file}: no fetchable URL", file=sys.stderr)
         return EXIT_BAD_INPUT
+    settings = settings_for(args)
     from archive.stores.check import preflight
     from cli.runner import run_spider
     from state import check_state

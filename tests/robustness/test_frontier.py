@@ -108,3 +108,22 @@ def test_a_redirected_article_is_settled_by_the_url_it_landed_on(tmp_path: Path)
     again.mark_done(["http://x.id/baru"])
     assert again.pending("job") == []
     assert again.is_done("job", "http://x.id/lama")
+
+
+def test_a_pending_article_of_an_outlet_no_longer_configured_is_not_resumed(tmp_path: Path) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from fetch.frontier import FrontierExtension
+    from settings import defaults
+    from spiders.outlet import OutletSpider
+
+    settings = {k: getattr(defaults, k) for k in dir(defaults) if k.startswith("KLIPING_")}
+    crawler = get_crawler(OutletSpider, settings)
+    spider = OutletSpider.from_crawler(crawler)
+    frontier = Frontier(tmp_path / "frontier.sqlite")
+    ext = FrontierExtension(crawler, frontier, ["parse_article"], max_attempts=3)
+    known = sorted(load_outlets([]))[0]
+    resumed = ext.resumed_request(spider, "https://a.id/1", "parse_article", f'{{"outlet": "{known}"}}', [])
+    assert resumed is not None and resumed.cb_kwargs == {"outlet": known}
+    gone = ext.resumed_request(spider, "https://a.id/2", "parse_article", '{"outlet": "tutup"}', [])
+    assert gone is None
