@@ -36,10 +36,6 @@ _DATE_WORD = re.compile("|".join(_DATE_CLASSES))
 #: "author" or "byline") may hold the byline.
 _AUTHOR_CLASS_WORD = re.compile("author|byline|reporter|penulis|writer|jurnalis")
 _AUTHOR_ID_WORD = re.compile("author|byline")
-# machine-readable dates in the body: <time datetime>, hAtom <abbr class="published" title>
-_XP_DATE_ATTRS = etree.XPath(
-    "(//body//time[@datetime]/@datetime|//body//*[contains(@class,'published')]/@title)[position() <= 3]"
-)
 _XP_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
 
 _SEPARATORS = re.compile(r"\s+(?:[|•·»:]|::|-{1,2}|–|—)\s+")
@@ -394,9 +390,11 @@ class _Marks:
         """``(//body//h1)[1]/preceding::*[date-like]``, the last ``limit``."""
         if self.h1 is None:
             return []
-        # preceding:: leaves out the h1's ancestors
-        ancestors = set(map(id, self.h1.iterancestors()))
-        before = [el for el in self.dates[: self.h1_at] if id(el) not in ancestors]
+        # preceding:: leaves out the h1's ancestors. The list keeps their proxies alive, so an id
+        # in the set cannot be reused by another element's proxy while it is compared.
+        ancestors = list(self.h1.iterancestors())
+        ids = set(map(id, ancestors))
+        before = [el for el in self.dates[: self.h1_at] if id(el) not in ids]
         return before[-limit:]
 
 
@@ -408,6 +406,21 @@ def _date_like(el: etree._Element) -> bool:
         return True
     ident = el.get("id")
     return bool(ident and _DATE_WORD.search(ident))
+
+
+def _date_attributes(marks: _Marks) -> list[str]:
+    """Machine-readable dates in the body, the first 3: ``<time datetime>`` and hAtom's
+    ``<abbr class="published" title>``. Both are date-like, so they are among the walk's dates."""
+    found = []
+    for el in marks.body_dates:
+        for name, value in el.attrib.items():
+            if (name == "datetime" and el.tag == "time") or (
+                name == "title" and "published" in (el.get("class") or "")
+            ):
+                found.append(str(value))
+        if len(found) >= 3:
+            break
+    return found[:3]
 
 
 def _author_like(el: etree._Element) -> bool:
@@ -631,7 +644,7 @@ def read_metadata(
             ld_published,
             og_published,
             *(_first(meta, k) for k in _PUBLISHED_KEYS),
-            *(str(v) for v in _XP_DATE_ATTRS(tree)),
+            *_date_attributes(marks),
         ],
         timezone_name,
         page_zone,

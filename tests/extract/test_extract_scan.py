@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from extract.core import decode_html, parse_html
-from extract.metadata import _DATE_CLASSES, _scan
+from extract.metadata import _DATE_CLASSES, _date_attributes, _scan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 
@@ -25,6 +25,9 @@ REFERENCE = {
         " or contains(@id,'author') or contains(@id,'byline')]"
     ),
     "itemprop": etree.XPath("//*[@itemprop='author']|//*[@rel='author']"),
+    "date_attributes": etree.XPath(
+        "(//body//time[@datetime]/@datetime|//body//*[contains(@class,'published')]/@title)[position() <= 3]"
+    ),
 }
 
 # Edge cases of the axes: a date-like ancestor of the h1 (not preceding), date-like elements
@@ -34,7 +37,8 @@ TRICKY = """<html><head><title>t</title><meta id="date-meta" content="x"></head>
 <header id="headline-timestamp"><h1>Judul <time>10:00</time><span class="tanggal">x</span></h1>
 <p class="author-name">Oleh A</p></header></div>
 <h1 class="date">kedua</h1><div class="byline" itemprop="author">B</div><time>11:00</time>
-<a rel="author" href="/a">C</a></body></html>"""
+<a rel="author" href="/a">C</a><abbr class="published" title="2024-05-01T10:00:00+07:00">1 Mei</abbr>
+<time datetime="2024-05-01T10:00:00+07:00">10:00</time></body></html>"""
 
 
 def _pages() -> list[tuple[str, str]]:
@@ -51,6 +55,7 @@ def test_one_walk_finds_what_the_xpath_queries_found(name: str, html: str) -> No
     assert marks.body_dates == REFERENCE["body_dates"](tree)
     assert marks.author_elements == REFERENCE["authors"](tree)
     assert marks.itemprop_authors == REFERENCE["itemprop"](tree)
+    assert _date_attributes(marks) == [str(v) for v in REFERENCE["date_attributes"](tree)]
     assert marks.dates_after_h1(1000) == REFERENCE["after_h1"](tree)
     assert marks.dates_before_h1(1000) == REFERENCE["before_h1"](tree)
     for h1 in tree.iter("h1"):
