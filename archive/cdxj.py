@@ -20,6 +20,10 @@ CDXJ_SUFFIX = ".cdxj"
 #: the index and merged. Sorting a whole index in memory (cdxj-indexer's way, up to 32 M characters)
 #: holds a 50,000-page WARC's index, ~20 MB, in the crawl's process; 1 M keeps that flat.
 SORT_BUFFER_CHARS = 2**20
+#: The record types indexed, named rather than left to cdxj-indexer's default: py-wacz appends
+#: "warcinfo" to that default list when it is imported, and the index would then depend on
+#: whether the process had packed a WACZ before.
+INDEXED_RECORDS = "response,revisit,resource,metadata"
 
 
 class _SortedRuns:
@@ -88,7 +92,7 @@ def write_cdxj(warc: Path, *, sort_buffer: int = SORT_BUFFER_CHARS) -> Path:
     partial = target.with_name(target.name + ".open")
     runs = _SortedRuns(partial, sort_buffer)
     try:
-        write_cdx_index(runs, [str(warc)], {"filename": warc.name})
+        write_cdx_index(runs, [str(warc)], {"filename": warc.name, "records": INDEXED_RECORDS})
         with open(partial, "w", encoding="utf-8") as out:
             runs.merge_into(out)
     finally:

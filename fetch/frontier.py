@@ -17,7 +17,7 @@
 Spiders need no code for this. A spider may define ``frontier_job()`` (the identity of a job,
 default: its name and arguments) and ``frontier_kwargs(data)`` (check or rebuild ``cb_kwargs`` from
 their JSON form; KeyError or ValueError skips the row); ``settings.outlets.Outlet`` values are
-stored by name and looked up again.
+stored by name and come back as the name.
 """
 
 from __future__ import annotations
@@ -57,18 +57,12 @@ def encode_kwargs(cb_kwargs: dict[str, Any]) -> str | None:
         return None
 
 
-def decode_kwargs(text: str, outlets_dirs: list[str]) -> dict[str, Any]:
-    outlets: dict[str, Any] | None = None
+def decode_kwargs(text: str) -> dict[str, Any]:
+    """``cb_kwargs`` back from JSON; an outlet stored by :func:`encode_kwargs` comes back as its
+    name, which is what outlet spiders' requests carry (the spider looks the config up)."""
 
     def hook(obj: dict[str, Any]) -> Any:
-        nonlocal outlets
-        if set(obj) == {"$outlet"}:
-            if outlets is None:
-                from settings.outlets import load_outlets
-
-                outlets = dict(load_outlets(outlets_dirs))
-            return outlets[obj["$outlet"]]
-        return obj
+        return obj["$outlet"] if set(obj) == {"$outlet"} else obj
 
     data: dict[str, Any] = json.loads(text, object_hook=hook)
     return data
@@ -132,7 +126,6 @@ class FrontierExtension:
     def spider_opened(self, spider: Spider) -> None:
         self.job = job_key(spider)
         self.frontier.start_run(self.run_id, self.job, spider.name)
-        dirs = self.crawler.settings.getlist("KLIPING_OUTLETS_DIRS")
         engine = self.crawler.engine
         assert engine is not None
         for owed in self.frontier.pending(self.job):
@@ -141,7 +134,7 @@ class FrontierExtension:
                 self.count("kliping/skipped/frontier_gave_up")
                 logger.warning("giving up on %s after %d attempts", owed.url, owed.attempts)
                 continue
-            request = self.resumed_request(spider, owed.url, owed.callback, owed.cb_kwargs, dirs)
+            request = self.resumed_request(spider, owed.url, owed.callback, owed.cb_kwargs)
             if request is None:
                 self.count("kliping/skipped/frontier_unreadable")
                 logger.warning("cannot resume %s: its callback or arguments no longer exist", owed.url)
@@ -149,16 +142,14 @@ class FrontierExtension:
             engine.crawl(request)
             self.count("kliping/frontier/resumed")
 
-    def resumed_request(
-        self, spider: Spider, url: str, callback_name: str, cb_kwargs: str, outlets_dirs: list[str]
-    ) -> Request | None:
+    def resumed_request(self, spider: Spider, url: str, callback_name: str, cb_kwargs: str) -> Request | None:
         """The request a pending row stands for, or None when the spider can no longer take it (its
         callback is gone, or ``frontier_kwargs`` rejects the arguments, e.g. an outlet removed)."""
         callback = getattr(spider, callback_name, None)
         if callback is None:
             return None
         try:
-            kwargs = decode_kwargs(cb_kwargs, outlets_dirs)
+            kwargs = decode_kwargs(cb_kwargs)
             rebuild = getattr(spider, "frontier_kwargs", None)
             if rebuild is not None:
                 kwargs = rebuild(kwargs)

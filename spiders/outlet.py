@@ -76,18 +76,15 @@ class OutletSpider(KlipingSpider):
             self._outlets = dict(load_outlets(self.settings.getlist("KLIPING_OUTLETS_DIRS")))
         return self._outlets
 
-    def outlet(self, name: str | Outlet) -> Outlet:
+    def outlet(self, name: str) -> Outlet:
         """The outlet a request names. Requests carry the name, not the config: the disk queue and
-        Redis pickle every pending request, and an outlet's config is much larger than its name.
-        (A frontier row of an earlier version may still hold the config itself.)"""
-        return name if isinstance(name, Outlet) else self.outlets()[name]
+        Redis pickle every pending request, and an outlet's config is much larger than its name."""
+        return self.outlets()[name]
 
     def frontier_kwargs(self, data: dict[str, Any]) -> dict[str, Any]:
         """``cb_kwargs`` of a request resumed from the frontier; KeyError (the row is skipped) when
         it names an outlet that is no longer configured."""
-        outlet = data.get("outlet")
-        if isinstance(outlet, str):
-            self.outlets()[outlet]
+        self.outlet(data["outlet"])
         return data
 
     async def start(self) -> AsyncIterator[Any]:
@@ -110,14 +107,10 @@ class OutletSpider(KlipingSpider):
         )
 
     def parse_listing(
-        self, response: Response, outlet: str | Outlet, kind: str, source: Discovery
+        self, response: Response, outlet: str, kind: str, source: Discovery
     ) -> Iterator[Request]:
-        return self._listing_links(response, self.outlet(outlet), kind, source)
-
-    def _listing_links(
-        self, response: Response, outlet: Outlet, kind: str, source: Discovery
-    ) -> Iterator[Request]:
-        self.reached[outlet.name] += 1
+        config = self.outlet(outlet)
+        self.reached[config.name] += 1
         self.count("kliping/discovery/listings")
         links: list[Link]
         if kind == "robots":
@@ -127,18 +120,18 @@ class OutletSpider(KlipingSpider):
         elif kind == "feed":
             links = links_from_feed(response.body)
         else:
-            pattern = source.link_pattern or outlet.article_pattern
+            pattern = source.link_pattern or config.article_pattern
             links = links_from_index(response.body, response.url, pattern)
         for link in links:
             if link.is_listing:
                 if not source.follows_sitemap(link.url):
                     self.count("kliping/skipped/sitemap_not_followed")
-                elif not self.is_recent(outlet, link):
+                elif not self.is_recent(config, link):
                     self.count("kliping/skipped/before_since")
                 else:
-                    yield self.listing_request(outlet, "sitemap", link.url, source)
+                    yield self.listing_request(config, "sitemap", link.url, source)
                 continue
-            request = self.article_request(outlet, link)
+            request = self.article_request(config, link)
             if request is not None:
                 yield request
 
@@ -194,26 +187,22 @@ class OutletSpider(KlipingSpider):
         )
 
     def parse_article(
-        self, response: Response, outlet: str | Outlet, story_url: str, pages: list[Page], follow: bool
+        self, response: Response, outlet: str, story_url: str, pages: list[Page], follow: bool
     ) -> Iterator[StoryItem | Request]:
-        return self._article_pages(response, self.outlet(outlet), story_url, pages, follow)
-
-    def _article_pages(
-        self, response: Response, outlet: Outlet, story_url: str, pages: list[Page], follow: bool
-    ) -> Iterator[StoryItem | Request]:
+        config = self.outlet(outlet)
         if not isinstance(response, HtmlResponse):
             self.count("kliping/skipped/not_html")
             if pages:
-                yield self.story(outlet, story_url, pages)
+                yield self.story(config, story_url, pages)
             return
         pages = [*pages, self.page_from(response)]
-        following = self.next_page(response, outlet, story_url, pages) if follow else None
+        following = self.next_page(response, config, story_url, pages) if follow else None
         if following is not None:
-            yield self.page_request(outlet, story_url, following, pages, follow=True)
+            yield self.page_request(config, story_url, following, pages, follow=True)
             return
         if len(pages) > 1:
             self.count("kliping/articles/multi_page")
-        yield self.story(outlet, story_url, pages)
+        yield self.story(config, story_url, pages)
 
     def next_page(self, response: Response, outlet: Outlet, story_url: str, pages: list[Page]) -> str | None:
         """The URL of the story's next page, or None on its last page."""

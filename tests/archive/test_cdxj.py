@@ -31,3 +31,12 @@ def test_an_index_sorted_in_spilled_runs_equals_one_sorted_in_memory(tmp_path: P
     assert spilled == in_memory
     assert len(lines) == 12
     assert lines == sorted(lines)
+
+
+def test_the_index_holds_the_same_records_after_py_wacz_is_imported(tmp_path: Path) -> None:
+    # py-wacz adds "warcinfo" to cdxj-indexer's default record types when it is imported.
+    import wacz.waczindexer  # noqa: F401
+
+    lines = write_cdxj(a_closed_warc(tmp_path)).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 12
+    assert all(line.startswith("id,kabarcontoh)/berita/") for line in lines)
