@@ -27,6 +27,8 @@ CONCURRENT_ITEMS = 4
 
 # Pending requests on disk for the run (KLIPING_QUEUE_ON_DISK); a shared frontier replaces it.
 SCHEDULER = "fetch.diskqueue.DiskQueueScheduler"
+# Scrapy's filter with its fingerprints on disk: memory flat in the number of URLs.
+DUPEFILTER_CLASS = "fetch.dupefilter.RunKeysDupeFilter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -23,6 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from fetch.canonical import canonical_url, with_query
+from fetch.runkeys import RunKeys
 from pipelines.seen import SEEN_KEY, SeenTracker
 from settings.outlets import Discovery, Outlet, load_outlets
 from spiders.base import KlipingSpider, describe_failure
@@ -53,9 +54,9 @@ class OutletSpider(KlipingSpider):
         self.reached: dict[str, int] = defaultdict(int)
         self.unreached: dict[str, list[str]] = defaultdict(list)
         self.queued: dict[str, int] = defaultdict(int)
-        # Stories already decided this run, by a 16-byte digest of their URL: half the memory of
-        # the URLs themselves, which matters on a first run over sitemaps of 100,000 articles.
-        self.taken: set[bytes] = set()
+        # Stories already decided this run, by a 16-byte digest of their URL, on disk: a first run
+        # over sitemaps of 100,000 articles would otherwise hold them all in memory.
+        self.taken = RunKeys()
         self.seen: SeenStore | None = None
         self._outlets: dict[str, Outlet] | None = None
 
@@ -255,6 +256,7 @@ class OutletSpider(KlipingSpider):
             self.crawler.stats.set_value("kliping/unreachable_outlets", lines)
         for line in lines:
             logger.error("%s", line)
+        self.taken.close()
 
 
 __all__ = ["OutletSpider"]
