@@ -89,7 +89,9 @@ class ParquetItemExporter(BaseItemExporter):
 
     The crawl's process holds one exporter per outlet feed, each buffering its row group: the byte
     bound keeps that buffer small whatever the articles' length, and the memory Arrow used to
-    encode a row group is handed back to the system after it (Arrow's allocator keeps it otherwise).
+    encode a row group is handed back to the system after it. For that the exporter switches the
+    process's Arrow memory pool to the system allocator when it starts: Arrow's bundled jemalloc
+    keeps about 10 MB of freed row-group memory for good, even after ``release_unused()``.
 
     Fields outside the schema are left out; missing nullable fields are null. Use it in ``FEEDS``
     as ``"format": "parquet"`` (registered in ``FEED_EXPORTERS``).
@@ -116,6 +118,7 @@ class ParquetItemExporter(BaseItemExporter):
         self.writer: pq.ParquetWriter | None = None
 
     def start_exporting(self) -> None:
+        pa.set_memory_pool(pa.system_memory_pool())
         self.writer = pq.ParquetWriter(_KeepOpen(self.file), self.schema, compression=self.compression)
 
     def export_item(self, item: Any) -> None:

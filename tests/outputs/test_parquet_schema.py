@@ -114,3 +114,12 @@ def test_a_row_group_is_closed_once_its_text_reaches_the_byte_bound(tmp_path: Pa
         exporter.finish_exporting()
     assert pq.ParquetFile(path).metadata.num_row_groups == 2
     assert pq.read_table(path).num_rows == 6
+
+
+def test_arrow_memory_goes_to_the_system_allocator_once_exporting_starts(tmp_path: Path) -> None:
+    # Arrow's jemalloc keeps freed row-group memory in the crawl's process for the rest of the run.
+    with open(tmp_path / "batch.parquet", "wb") as stream:
+        exporter = ParquetItemExporter(stream)
+        exporter.start_exporting()
+        exporter.finish_exporting()
+    assert pa.default_memory_pool().backend_name == "system"
