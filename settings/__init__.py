@@ -40,6 +40,10 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # RFC 9309: a robots.txt that answers 5xx or cannot be fetched disallows the host (Scrapy's
+    # own middleware reads it as allow-all).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "fetch.robots.RobotsTxtMiddleware": 100,
     # Before HttpProxyMiddleware (750), so robots.txt and every other request takes the proxy.
     "fetch.proxy.ProxyMiddleware": 740,
     # Below the RetryMiddleware (550): counts robots.txt faults and redirect loops once, at the end.

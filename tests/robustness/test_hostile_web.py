@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -180,14 +179,17 @@ def test_no_memory_blowup_marker(crawl: Crawl) -> None:
     assert crawl.stats.get("downloader/response_bytes", 0) < 10 * MAXSIZE
 
 
-def test_the_robots_txt_faults_do_not_stop_the_crawl(kliping: Kliping) -> None:
+OTHER_HOST = "http://www.kabarlain.id"
+
+
+def scrape_with_robots_fault(kliping: Kliping, robots_fault: dict[str, Any]) -> tuple[list[str], str]:
+    """Scrape two articles of HOST, whose robots.txt has ``robots_fault``, and one of another host
+    with a plain robots.txt; returns HOST's article URLs and the other's."""
     with ReplayWeb() as web:
         urls = serve_articles(web, 2, seed=5)
-        web.fault(f"{HOST}/robots.txt", status=503)
-        other = "http://www.kabarlain.id"
-        web.add(f"{other}/robots.txt", b"\0\xff garbage <html>", content_type="text/plain")
-        web.add(f"{other}/berita/1", json.dumps({"x": 1}).encode(), content_type="text/html")
-        write_list(kliping.cwd, [*urls, f"{other}/berita/1"])
+        web.fault(f"{HOST}/robots.txt", **robots_fault)
+        other = serve_articles(web, 1, seed=6, host=OTHER_HOST)
+        write_list(kliping.cwd, [*urls, *other])
         result = kliping(
             "scrape",
             "links.txt",
@@ -198,9 +200,37 @@ def test_the_robots_txt_faults_do_not_stop_the_crawl(kliping: Kliping) -> None:
             "-s",
             "AUTOTHROTTLE_ENABLED=0",
         )
-    assert "Traceback" not in result.stderr
-    errors = summary_of(kliping.cwd / "data")["errors"]
-    assert errors.get("robots_txt_unavailable") == 1 and errors.get("robots_txt_unreadable") == 1, errors
+        assert "Traceback" not in result.stderr
+        assert all(web.hits(url) == 0 for url in urls)
+    return urls, other[0]
+
+
+def test_a_robots_txt_answering_5xx_keeps_the_crawl_off_its_host(kliping: Kliping) -> None:
+    # RFC 9309 2.3.1.4: an unreachable robots.txt means complete disallow; the next run asks again.
+    urls, other = scrape_with_robots_fault(kliping, {"status": 503})
+    summary = summary_of(kliping.cwd / "data")
+    assert summary["errors"].get("robots_txt_unavailable") == 1, summary["errors"]
+    assert summary["skipped"].get("robots") == len(urls), summary["skipped"]
     rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
-    assert {row["url"] for row in rows} >= set(urls)
-    assert os.path.isdir(kliping.cwd / "data" / "warc")
+    assert {row["url"] for row in rows} == {other}
+
+
+def test_a_robots_txt_that_cannot_be_fetched_keeps_the_crawl_off_its_host(kliping: Kliping) -> None:
+    urls, other = scrape_with_robots_fault(kliping, {"reset": "before"})
+    summary = summary_of(kliping.cwd / "data")
+    assert summary["errors"].get("robots_txt_unavailable") == 1, summary["errors"]
+    assert summary["skipped"].get("robots") == len(urls), summary["skipped"]
+    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    assert {row["url"] for row in rows} == {other}
+
+
+def test_a_robots_txt_that_is_not_text_is_read_as_allow_all(kliping: Kliping) -> None:
+    with ReplayWeb() as web:
+        urls = serve_articles(web, 2, seed=5)
+        web.add(f"{HOST}/robots.txt", b"\0\xff garbage <html>", content_type="text/plain")
+        write_list(kliping.cwd, urls)
+        result = kliping("scrape", "links.txt", "--proxy", web.proxy_url, "-s", "AUTOTHROTTLE_ENABLED=0")
+    assert "Traceback" not in result.stderr
+    assert summary_of(kliping.cwd / "data")["errors"].get("robots_txt_unreadable") == 1
+    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
+    assert {row["url"] for row in rows} == set(urls)

@@ -41,20 +41,20 @@ def article_html(n: int, rng: random.Random) -> bytes:
 <footer>Hak cipta Kabar Contoh.</footer></body></html>""".encode()
 
 
-def article_url(n: int) -> str:
-    return f"{HOST}/berita/2024/02/12/{5000 + n}/artikel-uji-{n}"
+def article_url(n: int, host: str = HOST) -> str:
+    return f"{host}/berita/2024/02/12/{5000 + n}/artikel-uji-{n}"
 
 
-def articles(count: int, seed: int) -> dict[str, bytes]:
+def articles(count: int, seed: int, host: str = HOST) -> dict[str, bytes]:
     """``count`` generated articles, URL -> page, the same for the same seed."""
     rng = random.Random(seed)
-    return {article_url(n): article_html(n, rng) for n in range(count)}
+    return {article_url(n, host): article_html(n, rng) for n in range(count)}
 
 
-def serve_articles(web: ReplayWeb, count: int, seed: int) -> list[str]:
-    """Add ``count`` articles (and a permissive robots.txt) to ``web``; returns their URLs."""
-    web.add(f"{HOST}/robots.txt", b"User-agent: *\nAllow: /\n", content_type="text/plain")
-    pages = articles(count, seed)
+def serve_articles(web: ReplayWeb, count: int, seed: int, host: str = HOST) -> list[str]:
+    """Add ``count`` articles of ``host`` (and a permissive robots.txt) to ``web``; returns their URLs."""
+    web.add(f"{host}/robots.txt", b"User-agent: *\nAllow: /\n", content_type="text/plain")
+    pages = articles(count, seed, host)
     for url, body in pages.items():
         web.add(url, body, content_type="text/html; charset=utf-8")
     return list(pages)

@@ -1,0 +1,65 @@
+"""robots.txt as RFC 9309 reads it when it cannot be had.
+
+RFC 9309 §2.3.1.4: a robots.txt that answers a server error (5xx), or cannot be fetched at all
+(connection refused or reset, timeout, DNS), is *unreachable*, and the crawler must assume complete
+disallow. Scrapy's own middleware reads both as allow-all, so a site that is struggling would get
+the whole crawl at once. Here nothing else is fetched from that host for the rest of the run: each
+of its requests is skipped as forbidden by robots.txt (``skipped.robots`` in the run summary), and
+the next run asks again. Nothing is lost: the articles behind them were never fetched, so they are
+neither in the seen store nor in the frontier, and the next run's discovery finds them again.
+
+A robots.txt that answers 4xx is *unavailable* (allow-all), and one that is not text is parsed for
+what it holds: both as Scrapy does.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+
+logger = logging.getLogger(__name__)
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's ``RobotsTxtMiddleware`` with RFC 9309's complete disallow for a host whose robots.txt
+    is unreachable (5xx after retries, or no response at all); see the module docstring."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        #: hosts (netloc) whose robots.txt was unreachable this run
+        self.unreachable: set[str] = set()
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._refuse(netloc, f"answered {response.status}")
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if not isinstance(exc, IgnoreRequest):
+            self._refuse(netloc, f"could not be fetched ({type(exc).__name__})")
+        super()._robots_error(exc, netloc)
+
+    def _refuse(self, netloc: str, why: str) -> None:
+        self.unreachable.add(netloc)
+        logger.warning(
+            "robots.txt of %s %s: nothing more is fetched from %s this run (RFC 9309: unreachable "
+            "robots.txt means complete disallow); the next run asks again",
+            netloc,
+            why,
+            netloc,
+        )
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        if urlparse_cached(request).netloc in self.unreachable:
+            self._stats.inc_value("robotstxt/forbidden")
+            raise IgnoreRequest("Forbidden by robots.txt (unreachable)")
+        super().process_request_2(rp, request)
+
+
+__all__ = ["RobotsTxtMiddleware"]
