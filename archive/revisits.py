@@ -1,7 +1,7 @@
 """Which payloads are already archived, per URL, so a re-fetched identical payload becomes a revisit.
 
-The index is a private temporary SQLite database (on disk, deleted when closed, even by a kill),
-so it costs the crawl's memory nothing however many responses a run archives or how many earlier
+The index is a scratch database (:mod:`state.scratch`: on disk, deleted when closed, even by a
+kill), so it costs the crawl's memory nothing however many responses a run archives or how many earlier
 runs' CDXJ indexes seed it; those make a scheduled crawl's re-fetched robots.txt, sitemaps and
 feeds ``revisit`` records across runs too. No Scrapy here.
 """
@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.records import Original
+from state.scratch import scratch_db
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +26,7 @@ class DigestIndex:
     """Maps ``(url, payload digest)`` to the original response record holding that payload."""
 
     def __init__(self) -> None:
-        # "" is SQLite's private temporary database: a file nobody else sees, removed on close.
-        self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+        self._db = scratch_db(
             "CREATE TABLE originals (url TEXT, digest TEXT, date TEXT, record_id TEXT, file TEXT,"
             " offset INTEGER, PRIMARY KEY (url, digest)) WITHOUT ROWID;"
         )

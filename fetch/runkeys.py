@@ -1,18 +1,15 @@
 """Sets of byte keys a run decides on once (requests seen, stories taken), kept on disk.
 
 A Python set of 50,000 20-byte keys costs ~4.5 MB and grows with every URL of the run; this one
-keeps its keys in a private temporary SQLite database (a file nobody else sees, removed when
-closed, even by a kill), with a small page cache, so the crawl's memory does not grow with the
-number of URLs it meets. No Scrapy here.
+keeps its keys in a scratch database (:mod:`state.scratch`), so the crawl's memory does not grow
+with the number of URLs it meets. No Scrapy here.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
-#: SQLite page cache per set, in KiB (SQLite's default is 2,000).
-CACHE_KIB = 256
+from state.scratch import scratch_db
 
 
 class RunKeys:
@@ -20,13 +17,7 @@ class RunKeys:
     ``keys.update(many)``, ``len(keys)``."""
 
     def __init__(self) -> None:
-        # "" is SQLite's private temporary database; check_same_thread off because Scrapy may
-        # close components from another thread than the reactor's.
-        self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.executescript(
-            f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-{CACHE_KIB};"
-            "CREATE TABLE keys (k BLOB PRIMARY KEY) WITHOUT ROWID;"
-        )
+        self._db = scratch_db("CREATE TABLE keys (k BLOB PRIMARY KEY) WITHOUT ROWID;")
         self._count = 0
 
     def __contains__(self, key: object) -> bool:

@@ -1,4 +1,4 @@
-"""Run-only key sets on disk, and Scrapy's duplicate filter built on them."""
+"""Run-only key sets on disk (scratch databases), and Scrapy's duplicate filter built on them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from scrapy import Request
 
 from fetch.dupefilter import RunKeysDupeFilter
 from fetch.runkeys import RunKeys
+from state.scratch import CACHE_KIB, scratch_db
 
 
 def test_a_key_is_new_once() -> None:
@@ -34,3 +35,11 @@ def test_with_a_job_directory_the_filter_remembers_the_last_run(tmp_path: Path) 
     assert resumed.request_seen(Request("https://www.kabarcontoh.id/berita/1"))
     assert not resumed.request_seen(Request("https://www.kabarcontoh.id/berita/2"))
     resumed.close("finished")
+
+
+def test_a_scratch_database_keeps_a_small_page_cache_and_no_journal() -> None:
+    # Its pages are in the system's file cache already; the crawl's memory must not hold them again.
+    db = scratch_db("CREATE TABLE t (k BLOB PRIMARY KEY);")
+    assert db.execute("PRAGMA cache_size").fetchone() == (-CACHE_KIB,)
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("off",)
+    db.close()
