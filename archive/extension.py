@@ -27,6 +27,7 @@ from archive.records import Exchange, warc_date
 from archive.revisits import DigestIndex
 from archive.stories import Story
 from archive.writer import RollingWarcWriter
+from fetch.wirehead import WIRE_HEAD_META, parse_head
 from settings.runinfo import local_dir, run_id
 
 log = logging.getLogger(__name__)
@@ -54,16 +55,26 @@ def header_pairs(headers: Headers) -> list[tuple[str, str]]:
 
 
 def exchange_from(request: Request, response: Response, moment: datetime) -> Exchange:
-    """Describe a Scrapy request/response pair as plain data for the record builder."""
+    """Describe a Scrapy request/response pair as plain data for the record builder.
+
+    The response's status line and headers are the wire's when the download handler kept them
+    (:mod:`fetch.wirehead`), else Scrapy's parsed headers (another download handler).
+    """
     ip = getattr(response, "ip_address", None)
+    # Popped: a redirect's next request copies meta, and must not carry this response's head.
+    raw = request.meta.pop(WIRE_HEAD_META, None)
+    head = parse_head(raw) if raw else None
+    if head is not None and head.status != response.status:
+        head = None
     return Exchange(
         url=response.url,
         method=request.method,
         request_headers=header_pairs(request.headers),
         request_body=request.body,
         status=response.status,
-        protocol=(response.protocol or "HTTP/1.1").upper(),
-        response_headers=header_pairs(response.headers),
+        protocol=head.protocol if head else (response.protocol or "HTTP/1.1").upper(),
+        reason=head.reason if head else "",
+        response_headers=head.headers if head else header_pairs(response.headers),
         body=response.body,
         ip_address=str(ip) if ip else None,
         date=moment,

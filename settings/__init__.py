@@ -39,6 +39,11 @@ TELNETCONSOLE_ENABLED = False
 # (settings.scrapy_addons.WithoutRemoteControl also takes it out of the base list).
 REMOTE_CONTROL_ENABLED = False
 
+# Scrapy's HTTP/1.1 handler that also keeps each response's head as sent, for the WARC record.
+DOWNLOAD_HANDLERS = {
+    "http": "fetch.wirehead.WireHeadDownloadHandler",
+    "https": "fetch.wirehead.WireHeadDownloadHandler",
+}
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: a robots.txt that answers 5xx or cannot be fetched disallows the host (Scrapy's
     # own middleware reads it as allow-all).

@@ -53,6 +53,60 @@ def test_request_records_hold_the_headers_as_sent_on_the_wire(kliping: Kliping) 
         assert record.http_headers.get_header("User-Agent") == "kliping-probe/9 (+https://example.org/bot)"
 
 
+WIRE_HEAD = (
+    b"HTTP/1.1 200 Baik\r\n"
+    b"content-type: text/html; charset=utf-8\r\n"
+    b"Set-Cookie: a=1\r\n"
+    b"x-served-by: cache-sin-1\r\n"
+    b"Set-Cookie: b=2\r\n"
+    b'ETag: "abc"\r\n'
+    b"Connection: keep-alive\r\n"
+)
+
+
+def response_record(kliping: Kliping, url: str) -> Any:
+    return next(
+        r
+        for r in all_records(kliping.cwd)
+        if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == url
+    )
+
+
+def test_response_records_hold_the_status_line_and_headers_as_received_on_the_wire(kliping: Kliping) -> None:
+    # Twisted would hand over "Content-Type", "X-Served-By", "Etag", the cookies grouped, no reason
+    # phrase and no Connection header: the record keeps what the server sent.
+    sent = WIRE_HEAD + f"Content-Length: {len(PAGE)}\r\n\r\n".encode() + PAGE
+    with raw_web({"/robots.txt": ok(b""), "/page": sent}) as web:
+        scrape(kliping, [web.url("/page")])
+    record = response_record(kliping, web.url("/page"))
+    lines = WIRE_HEAD.decode().rstrip("\r\n").split("\r\n")
+    assert record.http_headers.protocol + " " + record.http_headers.statusline == lines[0]
+    expected = [*lines[1:], f"Content-Length: {len(PAGE)}"]
+    assert [f"{k}: {v}" for k, v in record.http_headers.headers] == expected
+    assert record.raw == PAGE
+
+
+def test_after_an_interim_1xx_response_the_record_holds_the_final_head(kliping: Kliping) -> None:
+    sent = b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + WIRE_HEAD
+    sent += f"Content-Length: {len(PAGE)}\r\n\r\n".encode() + PAGE
+    with raw_web({"/robots.txt": ok(b""), "/page": sent}) as web:
+        scrape(kliping, [web.url("/page")])
+    record = response_record(kliping, web.url("/page"))
+    assert record.http_headers.statusline == "200 Baik"
+    assert record.http_headers.headers[0] == ("content-type", "text/html; charset=utf-8")
+
+
+def test_a_chunked_response_is_recorded_de_chunked_with_its_framing_header_renamed(kliping: Kliping) -> None:
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(PAGE), PAGE)
+    sent = WIRE_HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + chunked
+    with raw_web({"/robots.txt": ok(b""), "/page": sent}) as web:
+        scrape(kliping, [web.url("/page")])
+    record = response_record(kliping, web.url("/page"))
+    assert record.http_headers.headers[-1] == ("X-Kliping-Orig-Transfer-Encoding", "chunked")
+    assert record.raw == PAGE
+    assert all(warcio_check(path).returncode == 0 for path in warc_files(kliping.cwd))
+
+
 def test_a_gzip_response_keeps_its_encoding_and_compressed_bytes_and_still_extracts(
     gzip_scraped: tuple[Path, Result], kliping: Kliping
 ) -> None:
