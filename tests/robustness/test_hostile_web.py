@@ -205,18 +205,12 @@ def scrape_with_robots_fault(kliping: Kliping, robots_fault: dict[str, Any]) -> 
     return urls, other[0]
 
 
-def test_a_robots_txt_answering_5xx_keeps_the_crawl_off_its_host(kliping: Kliping) -> None:
+@pytest.mark.parametrize(
+    "robots_fault", [{"status": 503}, {"reset": "before"}], ids=["answering_5xx", "cannot_be_fetched"]
+)
+def test_an_unreachable_robots_txt_keeps_the_crawl_off_its_host(kliping: Kliping, robots_fault: dict) -> None:
     # RFC 9309 2.3.1.4: an unreachable robots.txt means complete disallow; the next run asks again.
-    urls, other = scrape_with_robots_fault(kliping, {"status": 503})
-    summary = summary_of(kliping.cwd / "data")
-    assert summary["errors"].get("robots_txt_unavailable") == 1, summary["errors"]
-    assert summary["skipped"].get("robots") == len(urls), summary["skipped"]
-    rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
-    assert {row["url"] for row in rows} == {other}
-
-
-def test_a_robots_txt_that_cannot_be_fetched_keeps_the_crawl_off_its_host(kliping: Kliping) -> None:
-    urls, other = scrape_with_robots_fault(kliping, {"reset": "before"})
+    urls, other = scrape_with_robots_fault(kliping, robots_fault)
     summary = summary_of(kliping.cwd / "data")
     assert summary["errors"].get("robots_txt_unavailable") == 1, summary["errors"]
     assert summary["skipped"].get("robots") == len(urls), summary["skipped"]
