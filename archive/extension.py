@@ -54,16 +54,16 @@ def header_pairs(headers: Headers) -> list[tuple[str, str]]:
     return pairs
 
 
-def exchange_from(request: Request, response: Response, moment: datetime) -> Exchange:
+def exchange_from(
+    request: Request, response: Response, moment: datetime, raw_head: bytes | None = None
+) -> Exchange:
     """Describe a Scrapy request/response pair as plain data for the record builder.
 
-    The response's status line and headers are the wire's when the download handler kept them
-    (:mod:`fetch.wirehead`), else Scrapy's parsed headers (another download handler).
+    The response's status line and headers are ``raw_head``'s, the head as received, when the
+    download handler kept it (:mod:`fetch.wirehead`), else Scrapy's parsed headers.
     """
     ip = getattr(response, "ip_address", None)
-    # Popped: a redirect's next request copies meta, and must not carry this response's head.
-    raw = request.meta.pop(WIRE_HEAD_META, None)
-    head = parse_head(raw) if raw else None
+    head = parse_head(raw_head) if raw_head else None
     if head is not None and head.status != response.status:
         head = None
     return Exchange(
@@ -73,7 +73,7 @@ def exchange_from(request: Request, response: Response, moment: datetime) -> Exc
         request_body=request.body,
         status=response.status,
         protocol=head.protocol if head else (response.protocol or "HTTP/1.1").upper(),
-        reason=head.reason if head else "",
+        reason=head.reason if head else None,
         response_headers=head.headers if head else header_pairs(response.headers),
         body=response.body,
         ip_address=str(ip) if ip else None,
@@ -146,11 +146,13 @@ class WarcArchiver:
         self.writer.warcinfo_fields.update(crawl_scope(spider))
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        # Taken first, whatever happens next: a redirect's next request copies meta.
+        raw_head = request.meta.pop(WIRE_HEAD_META, None)
         if self.failed:
             return
         moment = datetime.now(UTC)
         try:
-            provenance = self.writer.write(exchange_from(request, response, moment))
+            provenance = self.writer.write(exchange_from(request, response, moment, raw_head))
         except OSError as exc:
             self.write_failed(exc)
             return

@@ -57,14 +57,16 @@ class Exchange:
     request_headers: Headers = ()
     request_body: bytes = b""
     protocol: str = "HTTP/1.1"
-    reason: str = ""
+    #: the reason phrase as received ("" when the server sent none); None when not known, for
+    #: the status code's standard phrase
+    reason: str | None = None
     ip_address: str | None = None
     date: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def status_line(self) -> str:
         reason = self.reason
-        if not reason:
+        if reason is None:
             try:
                 reason = HTTPStatus(self.status).phrase
             except ValueError:

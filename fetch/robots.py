@@ -6,10 +6,13 @@ disallow. Scrapy's own middleware reads both as allow-all, so a site that is str
 the whole crawl at once. Here nothing else is fetched from that host for the rest of the run: each
 of its requests is skipped as forbidden by robots.txt (``skipped.robots`` in the run summary), and
 the next run asks again. Nothing is lost: the articles behind them were never fetched, so they are
-neither in the seen store nor in the frontier, and the next run's discovery finds them again.
+not in the seen store, and the next run's discovery finds them again (a killed run's frontier
+resumes them too). With several workers on a shared frontier (docs/scale.md) each worker reads
+robots.txt for itself, so the verdict holds for the requests the worker that met it takes; the
+others are fetched by the workers that read the rules.
 
-A robots.txt that answers 4xx is *unavailable* (allow-all), and one that is not text is parsed for
-what it holds: both as Scrapy does.
+A robots.txt that answers 4xx is *unavailable* (allow-all), one that is not text is parsed for
+what it holds, and one cut at ``DOWNLOAD_MAXSIZE`` reads as allow-all: all three as Scrapy does.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import logging
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
@@ -41,7 +44,8 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        if not isinstance(exc, IgnoreRequest):
+        # A robots.txt over DOWNLOAD_MAXSIZE was reached: it is too big, not unreachable.
+        if not isinstance(exc, IgnoreRequest | DownloadCancelledError):
             self._refuse(netloc, f"could not be fetched ({type(exc).__name__})")
         super()._robots_error(exc, netloc)
 

@@ -1,12 +1,12 @@
 """Scrapy's HTTP/1.1 download handler, keeping each response's head as it came over the wire.
 
 Twisted's HTTP client hands Scrapy a parsed head: header names recased, repeated headers grouped
-under their first occurrence, the reason phrase dropped and the connection headers (``Connection``,
-``Keep-Alive``, ``Transfer-Encoding``) kept to itself. A web archive's response record should hold
-what the server sent, so this handler's response parser also keeps the raw status line and header
-lines. They travel with the request as ``request.meta[WIRE_HEAD_META]`` to the archiver, which reads
-them with :func:`parse_head`; a response from any other handler has no wire head and is archived
-from Scrapy's headers, as before.
+under their first occurrence, and the connection headers (``Connection``, ``Keep-Alive``,
+``Transfer-Encoding``) kept to itself; Scrapy's response then has no reason phrase. A web
+archive's response record should hold what the server sent, so this handler's response parser
+also keeps the raw status line and header lines. They reach the archiver with the completed
+response as ``request.meta[WIRE_HEAD_META]``, and it reads them with :func:`parse_head`; a
+response from any other handler has no wire head and is archived from Scrapy's headers.
 
 It builds on Scrapy's private HTTP/1.1 classes (the lenient parser, its protocol and factory, the
 agent), swapping the parser's class the way Scrapy itself does; ``tests/archive`` compares the
@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import (
@@ -77,9 +78,22 @@ class _WireHeadFactory(_LenientHTTP11ClientFactory):
 
 
 class _WireHeadAgent(_ScrapyAgent):
+    _wire_head: bytes | None = None
+
+    def download_request(self, request: Request) -> Deferred[Response]:
+        d = super().download_request(request)
+        d.addCallback(self._attach_head, request)
+        return d
+
     def _cb_bodyready(self, txresponse: TxResponse, request: Request) -> Any:
-        request.meta[WIRE_HEAD_META] = getattr(txresponse, "kliping_wire_head", None)
+        self._wire_head = getattr(txresponse, "kliping_wire_head", None)
         return super()._cb_bodyready(txresponse, request)
+
+    def _attach_head(self, response: Response, request: Request) -> Response:
+        # Only a response that arrived gets it: a failed download leaves no head in meta for a
+        # retry to carry (Scrapy's Response takes no attributes of ours).
+        request.meta[WIRE_HEAD_META] = self._wire_head
+        return response
 
 
 class WireHeadDownloadHandler(HTTP11DownloadHandler):
@@ -123,10 +137,22 @@ class Head:
     headers: list[tuple[str, str]]
 
 
+def _text(raw: bytes) -> str:
+    """``raw`` as text a WARC head can hold: ASCII as it is, other bytes %-encoded (as warcio
+    writes a header value it cannot encode; it would fail on a status line or a header name)."""
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        return quote(raw, safe=_PRINTABLE)
+
+
+_PRINTABLE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
+
+
 def parse_head(raw: bytes) -> Head | None:
     """The :class:`Head` in ``raw`` (status line and header lines, each ending in LF or CRLF,
     then the blank line); None when the status line is not HTTP's. Lines without a colon are
-    left out, as Scrapy's lenient parser leaves them."""
+    left out, as Scrapy's lenient parser leaves them; non-ASCII bytes are %-encoded."""
     lines = [line.removesuffix(b"\r") for line in raw.split(b"\n")]
     parts = lines[0].split(b" ", 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
@@ -137,11 +163,11 @@ def parse_head(raw: bytes) -> Head | None:
             break
         if line[:1] in (b" ", b"\t") and headers:
             name, value = headers[-1]
-            headers[-1] = (name, f"{value} {line.strip().decode('latin-1')}")
+            headers[-1] = (name, f"{value} {_text(line.strip())}")
         elif b":" in line:
             name_b, value_b = line.split(b":", 1)
-            headers.append((name_b.decode("latin-1"), value_b.strip().decode("latin-1")))
-    reason = parts[2].decode("latin-1") if len(parts) == 3 else ""
+            headers.append((_text(name_b), _text(value_b.strip())))
+    reason = _text(parts[2]) if len(parts) == 3 else ""
     return Head(parts[0].decode("ascii").upper(), int(parts[1]), reason, headers)
 
 

@@ -1,6 +1,6 @@
-"""Crawl state that outlives a run: which articles are already safely archived ("seen"); the
-frontier of a run in progress (:mod:`state.frontier`); a run's own scratch key sets on disk
-(:mod:`state.scratch`).
+"""Crawl state on disk. What outlives a run: which articles are already safely archived ("seen"),
+and the frontier of a run in progress (:mod:`state.frontier`). What does not: a run's own scratch
+key sets (:mod:`state.scratch`).
 
 Stores are chosen by the scheme of ``KLIPING_STATE`` from ``KLIPING_STATE_STORES_BASE`` (dotted
 paths; extend it with ``KLIPING_STATE_STORES``), the way Scrapy picks feed storages by scheme.

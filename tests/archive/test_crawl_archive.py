@@ -96,6 +96,14 @@ def test_after_an_interim_1xx_response_the_record_holds_the_final_head(kliping: 
     assert record.http_headers.headers[0] == ("content-type", "text/html; charset=utf-8")
 
 
+def test_a_reason_phrase_that_is_not_ascii_is_archived_percent_encoded(kliping: Kliping) -> None:
+    # warcio cannot write it as it came; the response must still be in the WARC.
+    sent = "HTTP/1.1 200 Baik ✓\r\n".encode() + f"Content-Length: {len(PAGE)}\r\n\r\n".encode() + PAGE
+    with raw_web({"/robots.txt": ok(b""), "/page": sent}) as web:
+        scrape(kliping, [web.url("/page")])
+    assert response_record(kliping, web.url("/page")).http_headers.statusline == "200 Baik %E2%9C%93"
+
+
 def test_a_chunked_response_is_recorded_de_chunked_with_its_framing_header_renamed(kliping: Kliping) -> None:
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(PAGE), PAGE)
     sent = WIRE_HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + chunked
