@@ -218,6 +218,19 @@ def test_an_unreachable_robots_txt_keeps_the_crawl_off_its_host(kliping: Kliping
     assert {row["url"] for row in rows} == {other}
 
 
+def test_a_robots_txt_over_the_size_limit_is_read_as_allow_all(kliping: Kliping) -> None:
+    # Too big is not unreachable: the host stays open, as Scrapy has it.
+    page = f"{HOST}/berita/kecil"
+    with ReplayWeb() as web:
+        robots = b"# " + b"x" * 5000 + b"\nUser-agent: *\nAllow: /\n"
+        web.add(f"{HOST}/robots.txt", robots, content_type="text/plain")
+        web.add(page, b"<html><body><p>Kecil.</p></body></html>", content_type="text/html")
+        write_list(kliping.cwd, [page])
+        result = kliping("scrape", "links.txt", "--proxy", web.proxy_url, "-s", "DOWNLOAD_MAXSIZE=2000")
+        assert web.hits(page) == 1
+    assert "Traceback" not in result.stderr
+
+
 def test_a_robots_txt_that_is_not_text_is_read_as_allow_all(kliping: Kliping) -> None:
     with ReplayWeb() as web:
         urls = serve_articles(web, 2, seed=5)
