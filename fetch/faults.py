@@ -21,9 +21,23 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +98,24 @@ def _wrapped(exc: BaseException) -> BaseException | None:
         value = getattr(reasons[0], "value", None)
         return value if isinstance(value, BaseException) else None
     return cause if cause is not exc else None
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A short human reason for a request that failed with ``exc``."""
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.response.status}"
+    if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
+        return "DNS lookup failed"
+    if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
+        return "timed out"
+    if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
+        return "connection refused"
+    if isinstance(exc, (ConnectionLost, ResponseDataLossError)):
+        return "connection lost"
+    text = str(exc).strip().splitlines()
+    if isinstance(exc, IgnoreRequest) and text:
+        return text[0]  # kliping's and Scrapy's own reasons, already in words
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def failure_reason(exc: BaseException) -> Reason:

@@ -26,6 +26,8 @@ from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 
+from fetch.faults import describe_exception
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,22 +37,22 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        #: hosts (netloc) whose robots.txt was unreachable this run
-        self.unreachable: set[str] = set()
+        #: hosts (netloc) whose robots.txt was unreachable this run, and how
+        self.unreachable: dict[str, str] = {}
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
-            self._refuse(netloc, f"answered {response.status}")
+            self._refuse(netloc, f"answered HTTP {response.status}")
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         # A robots.txt over DOWNLOAD_MAXSIZE was reached: it is too big, not unreachable.
         if not isinstance(exc, IgnoreRequest | DownloadCancelledError):
-            self._refuse(netloc, f"could not be fetched ({type(exc).__name__})")
+            self._refuse(netloc, f"could not be fetched ({describe_exception(exc)})")
         super()._robots_error(exc, netloc)
 
     def _refuse(self, netloc: str, why: str) -> None:
-        self.unreachable.add(netloc)
+        self.unreachable[netloc] = why
         logger.warning(
             "robots.txt of %s %s: nothing more is fetched from %s this run (RFC 9309: unreachable "
             "robots.txt means complete disallow); the next run asks again",
@@ -60,9 +62,11 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         )
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
-        if urlparse_cached(request).netloc in self.unreachable:
+        netloc = urlparse_cached(request).netloc
+        if netloc in self.unreachable:
             self._stats.inc_value("robotstxt/forbidden")
-            raise IgnoreRequest("Forbidden by robots.txt (unreachable)")
+            # Says why, so a host that is simply down reads as such in the run's messages.
+            raise IgnoreRequest(f"Forbidden by robots.txt: robots.txt {self.unreachable[netloc]}")
         super().process_request_2(rp, request)
 
 

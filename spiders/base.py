@@ -8,27 +8,14 @@ import sys
 from typing import Any
 
 from scrapy import Request, Spider
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    ResponseDataLossError,
-)
 from scrapy.http import HtmlResponse, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import (
-    ConnectionLost,
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 from twisted.python.failure import Failure
 
 from archive.extension import DATE_META_KEY, WARC_META_KEY
 from archive.reader import charset_from_content_type
-from fetch.faults import failure_reason
+from fetch.faults import describe_exception, failure_reason
 from settings.outlets import OutletConfigError
 from settings.runinfo import new_run_id
 from spiders.items import Page, StoryItem
@@ -39,19 +26,7 @@ logger = logging.getLogger(__name__)
 
 def describe_failure(failure: Failure) -> str:
     """A short human reason for a failed request."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        return f"HTTP {exc.response.status}"
-    if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
-        return "DNS lookup failed"
-    if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
-        return "timed out"
-    if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
-        return "connection refused"
-    if isinstance(exc, (ConnectionLost, ResponseDataLossError)):
-        return "connection lost"
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return describe_exception(failure.value) if failure.value is not None else "failed"
 
 
 class KlipingSpider(Spider):
