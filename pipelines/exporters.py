@@ -141,6 +141,14 @@ class ParquetItemExporter(BaseItemExporter):
         self.buffered = 0
         pa.default_memory_pool().release_unused()
 
+    def abandon(self) -> None:
+        """Drop a batch that cannot be finished: the writer closes (the file it leaves is the
+        caller's to delete) instead of writing into a closed file when collected."""
+        self.rows = []
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            writer.close()
+
     def finish_exporting(self) -> None:
         self._flush()
         if self.writer is not None:

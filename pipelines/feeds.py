@@ -9,6 +9,9 @@ only when the closed batch is durable. Local output: written under a hidden temp
 fsynced and atomically renamed, so a crash never leaves half a batch under the final name.
 Remote output (``s3://``): renamed into the local spool the same way, then uploaded and verified;
 if the upload fails the batch stays in the spool (durable locally) and is sent later.
+A Parquet batch staged as rows (:mod:`pipelines.staged_parquet`) is durable once its rows are
+published under their staged name; it is converted, and for remote output sent, when the spider
+closes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import IO, Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exporters import BaseItemExporter
 from scrapy.extensions.feedexport import ItemFilter
 from scrapy.settings import BaseSettings
 from twisted.internet.defer import Deferred
@@ -28,6 +32,7 @@ from twisted.internet.threads import deferToThread
 from archive.stores import Store, StoreError, open_store, scheme_of, store_classes
 from archive.stores.local import publish, root_path, temp_name
 from archive.stores.spool import spool_root
+from pipelines.staged_parquet import STAGED_FORMAT, staged_path
 from settings.runinfo import output_dir, run_id
 
 logger = logging.getLogger(__name__)
@@ -36,6 +41,19 @@ logger = logging.getLogger(__name__)
 OTHER = "other"
 #: ``KLIPING_TEXT_FORMATS`` names of the feed formats kliping configures.
 TEXT_FORMATS = {"jsonlines": "jsonl", "parquet": "parquet"}
+#: The start of the URIs of text feeds under the run's output (the ones a Parquet feed is staged for).
+OUTPUT_TEXT = "%(output)s/text/"
+
+
+def parquet_item_exporter(file: IO[bytes], **kwargs: Any) -> BaseItemExporter:
+    """The ``FEED_EXPORTERS`` entry of ``parquet``: a :class:`pipelines.exporters.ParquetItemExporter`.
+
+    Scrapy imports every exporter it is given when the crawl starts; naming this function rather
+    than the class keeps pyarrow out of the crawl's process until a Parquet feed starts a batch.
+    """
+    from pipelines.exporters import ParquetItemExporter
+
+    return ParquetItemExporter(file, **kwargs)
 
 
 def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
@@ -85,8 +103,13 @@ def expand_feeds(
     formats: list[str],
     gzip: bool,
     batch_items: int,
+    parquet_at_end: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """The ``FEEDS`` dict with kliping's text options applied and ``%(outlet)s`` feeds expanded."""
+    """The ``FEEDS`` dict with kliping's text options applied and ``%(outlet)s`` feeds expanded.
+
+    With ``parquet_at_end`` a Parquet feed under the output's ``text/`` folder is given the
+    :data:`pipelines.staged_parquet.STAGED_FORMAT` (written when the spider closes).
+    """
     names = [*outlets, *([] if OTHER in outlets else [OTHER])]
     expanded: dict[str, dict[str, Any]] = {}
     for uri, given in feeds.items():
@@ -97,6 +120,8 @@ def expand_feeds(
         if fmt == "jsonlines" and gzip:
             options.setdefault("postprocessing", ["scrapy.extensions.postprocessing.GzipPlugin"])
             uri = uri if uri.endswith(".gz") else uri + ".gz"
+        if fmt == "parquet" and parquet_at_end and uri.startswith(OUTPUT_TEXT):
+            options["format"] = STAGED_FORMAT
         if batch_items > 0:
             options.setdefault("batch_item_count", batch_items)
         if "%(outlet)s" not in uri:
@@ -128,6 +153,7 @@ class OutletFeeds:
                 formats=[f.strip().lower() for f in settings.getlist("KLIPING_TEXT_FORMATS")],
                 gzip=settings.getbool("KLIPING_TEXT_GZIP"),
                 batch_items=settings.getint("KLIPING_TEXT_BATCH_ITEMS"),
+                parquet_at_end=settings.getbool("KLIPING_TEXT_PARQUET_AT_END"),
             )
             settings.set("FEEDS", expanded, priority=settings.getpriority("FEEDS") or "project")
         storages = settings.getdict("FEED_STORAGES")
@@ -145,12 +171,15 @@ class LocalFeedStorage:
     """Feed storage for paths and ``file://`` URIs: a batch appears under its name only when complete.
 
     The batch is written under a hidden temporary name beside its final name; ``store()`` fsyncs
-    it, renames it into place and fsyncs the directory before returning.
+    it, renames it into place and fsyncs the directory before returning. A staged Parquet batch
+    is renamed to its staged name instead (:func:`pipelines.staged_parquet.staged_path`).
     """
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
         self.path = root_path(uri)
         self.tmp = temp_name(self.path)
+        if _staged(feed_options):
+            self.path = staged_path(self.path)
 
     @classmethod
     def from_crawler(
@@ -173,17 +202,30 @@ class StoreFeedStorage:
     """Feed storage for remote output: the batch is published into the local spool, then put into
     the store (uploaded and verified, then removed locally) in a thread. When the upload fails the
     batch stays in the spool and ``store()`` still succeeds: the batch is durable on local disk and
-    the next run or ``kliping upload`` sends it.
+    the next run or ``kliping upload`` sends it. A staged Parquet batch is only published under
+    its staged name in the spool: it is converted and sent when the spider closes.
 
     ``store`` is the output store the crawl's :class:`archive.stores.extension.StoreUploader`
     already holds (one client for every batch), or None when the destination cannot be opened.
     """
 
-    def __init__(self, uri: str, key: str, spool: Path, crawler: Crawler, store: Store | None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        key: str,
+        spool: Path,
+        crawler: Crawler,
+        store: Store | None,
+        *,
+        staged: bool = False,
+    ) -> None:
         self.uri = uri
         self.key = key
         self.path = spool / key
         self.tmp = temp_name(self.path)
+        self.staged = staged
+        if staged:
+            self.path = staged_path(self.path)
         self.crawler = crawler
         self.destination = store
 
@@ -199,17 +241,21 @@ class StoreFeedStorage:
             scheme, rest = uri.split("://", 1)
             bucket, _, key = rest.partition("/")
             root = f"{scheme}://{bucket}"
+        if _staged(feed_options):
+            return cls(uri, key, spool_root(settings), crawler, None, staged=True)
         return cls(uri, key, spool_root(settings), crawler, _store_for(crawler, root, output))
 
     def open(self, spider: Spider) -> IO[bytes]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return open(self.tmp, "wb")
 
-    def store(self, file: IO[bytes]) -> Deferred[None]:
+    def store(self, file: IO[bytes]) -> Deferred[None] | None:
         if not file.closed:
             file.flush()
             file.close()
         publish(self.tmp, self.path)
+        if self.staged:
+            return None
         return deferToThread(self._upload)
 
     def _upload(self) -> None:
@@ -229,6 +275,10 @@ class StoreFeedStorage:
     def _count(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+def _staged(feed_options: dict[str, Any] | None) -> bool:
+    return (feed_options or {}).get("format") == STAGED_FORMAT
 
 
 def _store_for(crawler: Crawler, root: str, output: str) -> Store | None:

@@ -6,8 +6,9 @@ the next start, for each run the frontier's ``runs`` table still lists although 
 gone (:class:`RecoverText`, after :class:`archive.recovery.RecoverOpenWarcs` closed its WARCs):
 
 1. every published text batch of the run is read, in every format (``<run>-*.jsonl``,
-   ``.jsonl.gz``, ``.parquet``); a JSON lines batch is cut to its last complete line, an
-   unreadable Parquet batch is moved aside (``.<name>.damaged``);
+   ``.jsonl.gz``, ``.parquet``, and Parquet batches still staged as rows,
+   ``.<run>-*.parquet.rows``: :mod:`pipelines.staged_parquet`); a JSON lines batch is cut to its
+   last complete line, an unreadable Parquet batch is moved aside (``.<name>.damaged``);
 2. each configured text format (``KLIPING_TEXT_FORMATS``) is completed on its own: the stories
    of the run's WARCs (:mod:`pipelines.reextract`) that this format's batches do not hold are
    extracted again and written as ``text/<outlet>/<date>/<run>-recovered-<n>.<ext>`` in the
@@ -38,15 +39,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archive.stores.local import publish, temp_name
 from archive.wacz import run_warcs
-from pipelines.exporters import ParquetItemExporter
 from pipelines.feeds import OTHER
+from pipelines.staged_parquet import STAGED_SUFFIX, is_staged, staged_path
 from settings.runinfo import is_remote, local_dir
 from state import SeenStore, seen_store_from_settings
 from state.frontier import Frontier, RunInfo, frontier_path
@@ -54,7 +53,7 @@ from state.frontier import Frontier, RunInfo, frontier_path
 logger = logging.getLogger(__name__)
 
 #: Text formats (``KLIPING_TEXT_FORMATS`` names) and the batch file suffixes each may have on disk.
-FORMAT_SUFFIXES = {"jsonl": (".jsonl", ".jsonl.gz"), "parquet": (".parquet",)}
+FORMAT_SUFFIXES = {"jsonl": (".jsonl", ".jsonl.gz"), "parquet": (".parquet", ".parquet" + STAGED_SUFFIX)}
 #: Parquet columns recovery needs to know which articles a batch holds.
 _KEY_COLUMNS = ["url", "canonical_url", "pages", "warc"]
 
@@ -132,7 +131,7 @@ def _parse_lines(data: bytes) -> list[dict[str, Any]]:
 def read_batch(path: Path, report: TextRecovery) -> list[dict[str, Any]]:
     """The records of one text batch, repairing or moving aside what a crash left damaged."""
     name = path.name
-    if name.endswith(".jsonl"):
+    if name.endswith(".jsonl") or is_staged(path):
         cut = repair_jsonl(path)
         if cut:
             report.cut_bytes += cut
@@ -152,6 +151,9 @@ def read_batch(path: Path, report: TextRecovery) -> list[dict[str, Any]]:
             report.cut_files.append(path)
             logger.warning("%s: damaged gzip batch rewritten with its %d whole bytes", path, good)
         return _parse_lines(data[:good])
+    import pyarrow as pa  # only when a killed run's Parquet file must be read
+    import pyarrow.parquet as pq
+
     try:
         return pq.read_table(path, columns=_KEY_COLUMNS).to_pylist()
     except (pa.ArrowException, OSError) as exc:
@@ -172,10 +174,13 @@ def batch_format(path: Path) -> str | None:
 
 
 def run_batches(text_dir: Path, run_id: str) -> list[Path]:
-    """The published text batches of a run (any format; hidden in-progress files excluded)."""
+    """The published text batches of a run (any format, staged Parquet rows included; hidden
+    in-progress files excluded)."""
     if not text_dir.is_dir():
         return []
-    return sorted(p for p in text_dir.rglob(f"{run_id}-*") if p.is_file() and batch_format(p) is not None)
+    published = [p for p in text_dir.rglob(f"{run_id}-*") if p.is_file() and batch_format(p) is not None]
+    staged = [p for p in text_dir.rglob(f".{run_id}-*.parquet{STAGED_SUFFIX}") if p.is_file()]
+    return sorted(published + staged)
 
 
 def record_ids(record: dict[str, Any]) -> set[str]:
@@ -233,7 +238,7 @@ def _day(record: dict[str, Any]) -> str:
 def _recovered_stem(folder: Path, run_id: str) -> str:
     """``<run>-recovered-<n>`` with the first ``n`` no file of any format in ``folder`` uses."""
     n = 1
-    while any(folder.glob(f"{run_id}-recovered-{n}.*")):
+    while any(folder.glob(f"{run_id}-recovered-{n}.*")) or any(folder.glob(f".{run_id}-recovered-{n}.*")):
         n += 1
     return f"{run_id}-recovered-{n}"
 
@@ -247,6 +252,8 @@ def write_jsonl(path: Path, records: list[dict[str, Any]], *, compress: bool) ->
 
 
 def write_parquet(path: Path, records: list[dict[str, Any]]) -> None:
+    from pipelines.exporters import ParquetItemExporter
+
     tmp = temp_name(path)
     with open(tmp, "wb") as stream:
         exporter = ParquetItemExporter(stream)
@@ -264,10 +271,13 @@ def write_recovered(
     outlets: Iterable[str],
     *,
     compress: bool,
+    stage_parquet: bool = False,
 ) -> list[Path]:
     """Write each format's missing records as ``<outlet>/<date>/<run>-recovered-<n>.<ext>`` files.
 
-    The formats of one folder share ``n``; returns the files written.
+    The formats of one folder share ``n``; returns the files written. With ``stage_parquet`` the
+    Parquet records are staged as rows (``.<run>-recovered-<n>.parquet.rows``) for the
+    :class:`pipelines.staged_parquet.ParquetFinisher` to convert.
     """
     known = set(outlets)
     groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
@@ -282,7 +292,10 @@ def write_recovered(
         folder.mkdir(parents=True, exist_ok=True)
         stem = _recovered_stem(folder, run_id)
         for fmt, records in by_format.items():
-            if fmt == "parquet":
+            if fmt == "parquet" and stage_parquet:
+                path = staged_path(folder / f"{stem}.parquet")
+                write_jsonl(path, records, compress=False)
+            elif fmt == "parquet":
                 path = folder / f"{stem}.parquet"
                 write_parquet(path, records)
             else:
@@ -350,7 +363,14 @@ def recover_run(
             if lacking:
                 missing[fmt] = lacking
         compress = settings.getbool("KLIPING_TEXT_GZIP")
-        files = write_recovered(text_dir, run.run_id, missing, outlets, compress=compress)
+        files = write_recovered(
+            text_dir,
+            run.run_id,
+            missing,
+            outlets,
+            compress=compress,
+            stage_parquet=settings.getbool("KLIPING_TEXT_PARQUET_AT_END"),
+        )
         if files:
             report.recovered += len({id(r) for records in missing.values() for r in records})
             report.recovered_files += files

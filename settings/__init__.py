@@ -70,6 +70,8 @@ EXTENSIONS = {
     "fetch.frontier.FrontierExtension": 70,
     "fetch.shutdown.ShutdownDeadline": 80,
     "archive.extension.WarcArchiver": 100,
+    # After the FeedExporter stored the last batches, before the uploader's final sweep sends them.
+    "pipelines.staged_parquet.ParquetFinisher": 150,
     # Progress lines, the run summary and its invariants (reads every other component's stats).
     "monitor.extension.RunMonitor": 900,
     # After the WARC writer, so its last file is closed (and queued for upload) first.
@@ -100,7 +102,12 @@ FEEDS = {
 }
 FEED_URI_PARAMS = "pipelines.feeds.uri_params"
 FEED_STORE_EMPTY = False
-FEED_EXPORTERS = {"parquet": "pipelines.exporters.ParquetItemExporter"}
+FEED_EXPORTERS = {
+    # A function that imports pyarrow when a batch starts, not when Scrapy loads its exporters.
+    "parquet": "pipelines.feeds.parquet_item_exporter",
+    # Parquet written when the spider closes, from staged rows (KLIPING_TEXT_PARQUET_AT_END).
+    "parquet-staged": "pipelines.staged_parquet.StagedRowsExporter",
+}
 # Batches become durable before the slot counts as closed (fsync + atomic rename; verified upload or spool).
 FEED_STORAGES = {
     "": "pipelines.feeds.LocalFeedStorage",

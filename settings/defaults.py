@@ -159,6 +159,11 @@ KLIPING_TEXT_GZIP = False
 #: Records per text batch file; a new file (``<run>-<n+1>``) starts after this many. 0: one file per run.
 KLIPING_TEXT_BATCH_ITEMS = 1000
 
+#: Write the Parquet batches of ``text/`` when the spider closes, after the extraction workers
+#: have exited, from their rows staged durably as hidden ``.<run>-<n>.parquet.rows`` files: keeps
+#: pyarrow (~30 MB) out of the crawl's process while it crawls. Off: each batch as it closes.
+KLIPING_TEXT_PARQUET_AT_END = True
+
 # --- stores -------------------------------------------------------------------------------------
 
 #: Store classes by output URI scheme (dotted paths): where WARCs, indexes and text batches go.

@@ -16,6 +16,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.extensions.feedexport import FeedExporter
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
@@ -64,10 +65,13 @@ class StoreUploader:
         self.store = store
         self.spool = spool
         self.pending: list[Deferred[Any]] = []
+        # Fired when every text batch is stored (and staged Parquet converted): the final sweep waits.
+        self.feeds_closed: Deferred[None] = Deferred()
         crawler.signals.connect(self.warc_closed, signal=warc_file_closed)
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.summary_written, signal=summary_written)
+        crawler.signals.connect(self.feed_exporter_closed, signal=signals.feed_exporter_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreUploader:
@@ -137,9 +141,15 @@ class StoreUploader:
         d.addCallback(self._report, "left by an earlier run")
         self._track(d)
 
+    def feed_exporter_closed(self) -> None:
+        if not self.feeds_closed.called:
+            self.feeds_closed.callback(None)
+
     def spider_closed(self, spider: Spider, reason: str) -> Deferred[Any]:
-        # By now the WARC writer has closed its last file (its handler ran first) and queued it here.
-        waiting: Deferred[Any] = DeferredList(list(self.pending), consumeErrors=True)
+        # By now the WARC writer has closed its last file (its handler ran first) and queued it here;
+        # text batches close in tasks of their own, and Parquet is converted after them.
+        pending = list(self.pending) + ([self.feeds_closed] if feeds_active(self.crawler) else [])
+        waiting: Deferred[Any] = DeferredList(pending, consumeErrors=True)
 
         def final_sweep(_: Any) -> Deferred[SpoolResult]:
             return deferToThread(self._sweep)
@@ -155,4 +165,12 @@ class StoreUploader:
         return d
 
 
-__all__ = ["StoreUploader", "index_files"]
+def feeds_active(crawler: Crawler) -> bool:
+    """Whether Scrapy's ``FeedExporter`` runs in this crawl (so ``feed_exporter_closed`` will come)."""
+    try:
+        return crawler.get_extension(FeedExporter) is not None
+    except (KeyError, RuntimeError):
+        return False
+
+
+__all__ = ["StoreUploader", "feeds_active", "index_files"]

@@ -18,7 +18,9 @@ from archive.reader import read_warcinfo
 from cli.runner import project_settings
 from pipelines.exporters import ARTICLE_SCHEMA
 from pipelines.recovery import TextRecovery, recover_text
+from pipelines.staged_parquet import final_path, finish_staged, is_staged
 from replayweb import ReplayWeb
+from settings.runinfo import local_dir
 from state.frontier import Frontier, this_host
 from tests.conftest import Kliping
 from tests.robustness.test_text_recovery import FileSeenStore
@@ -54,11 +56,17 @@ def register_killed(warc_dir: Path, frontier_file: Path) -> str:
     return run_id
 
 
-def recover(cwd: Path, **settings: Any) -> TextRecovery:
+def recover(cwd: Path, *, finish: bool = True, **settings: Any) -> TextRecovery:
+    """Text recovery at a run's start; with ``finish``, also the run's end, where the Parquet rows
+    recovery staged are converted (``recovered_files`` then names the Parquet files)."""
     here = os.getcwd()
     os.chdir(cwd)
     try:
-        report = recover_text(project_settings({"KLIPING_EXTRACT_WORKERS": 1, **settings}))
+        run_settings = project_settings({"KLIPING_EXTRACT_WORKERS": 1, **settings})
+        report = recover_text(run_settings)
+        if finish:
+            assert not finish_staged(Path(local_dir(run_settings, "text"))).failed
+            report.recovered_files = [final_path(p) if is_staged(p) else p for p in report.recovered_files]
     finally:
         os.chdir(here)
     # Paths as seen from the test, not from the working directory recovery ran in.
@@ -174,3 +182,38 @@ def test_remote_output_recovers_into_the_spool_trusting_the_seen_store_for_uploa
     assert recovered.parent.parent.name == "other" and DAY.fullmatch(recovered.parent.name)
     assert sorted(parquet_urls([recovered])) == sorted(second)
     assert set(urls) <= set(json.loads(seen_file.read_text()))
+
+
+def test_recovery_stages_parquet_rows_for_the_runs_end(kliping: Kliping) -> None:
+    crawl(kliping, "KLIPING_TEXT_FORMATS=parquet")
+    data = kliping.cwd / "data"
+    [batch] = sorted((data / "text").rglob("*.parquet"))
+    pq.write_table(pq.read_table(batch).slice(0, 1), batch)
+    register_killed(data / "warc", data / "state" / "frontier.sqlite")
+
+    report = recover(kliping.cwd, finish=False, KLIPING_TEXT_FORMATS=["parquet"])
+
+    [recovered] = report.recovered_files
+    assert is_staged(recovered) and recovered.name.endswith("-recovered-1.parquet.rows")
+    assert len(jsonl_rows([recovered])) == 3
+
+
+def test_a_killed_runs_staged_rows_count_as_its_parquet_batch(kliping: Kliping) -> None:
+    """Decided: rows staged before the kill are durable; recovery writes none of them again."""
+    urls = crawl(kliping, "KLIPING_TEXT_FORMATS=parquet", "KLIPING_TEXT_BATCH_ITEMS=2")
+    data = kliping.cwd / "data"
+    first, second = sorted((data / "text").rglob("*.parquet"))
+    # Killed after batch 1 was staged, before the run's end converted it; batch 2 never stored.
+    staged = first.with_name(f".{first.name}.rows")
+    staged.write_text("".join(json.dumps(row) + "\n" for row in pq.read_table(first).to_pylist()))
+    first.unlink()
+    kept = [row["url"] for row in jsonl_rows([staged])]
+    second.unlink()
+    register_killed(data / "warc", data / "state" / "frontier.sqlite")
+
+    report = recover(kliping.cwd, KLIPING_TEXT_FORMATS=["parquet"])
+
+    [recovered] = report.recovered_files
+    assert sorted(parquet_urls([recovered])) == sorted(set(urls) - set(kept))
+    assert sorted(parquet_urls(sorted((data / "text").rglob("*.parquet")))) == sorted(urls)
+    assert not list((data / "text").rglob(".*.rows"))
