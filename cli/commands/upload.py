@@ -10,7 +10,8 @@ from cli.common import EXIT_FAILURES, EXIT_OK, settings_for
 HELP = "send files left in the local spool to the output store"
 DESCRIPTION = (
     "Send every complete file in the local spool (KLIPING_WORKDIR/spool) to the remote output "
-    "store, verified, removing each local copy once it is stored. Exit 1 if some files stay."
+    "store, verified, removing each local copy once it is stored. Parquet text batches a killed "
+    "run left staged as rows are written first. Exit 1 if some files stay."
 )
 PARENTS = ()
 
@@ -23,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     from archive.stores import output_store
     from archive.stores.spool import prune_empty_dirs, spool_root, upload_spool
+    from pipelines.staged_parquet import finish_staged
     from settings.runinfo import is_remote
 
     output = settings.get("KLIPING_OUTPUT")
@@ -32,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     store = output_store(settings)
     store.check()  # an unusable store is StoreError: one line, exit 2
+    finished = finish_staged(root / "text")
     result = upload_spool(store, root)
+    result.failed[:0] = finished.failed
     prune_empty_dirs(root)
     for line in result.failed:
         print(line, file=sys.stderr)

@@ -180,3 +180,22 @@ def test_the_scrapy_command_also_stops_at_start_for_an_unusable_store(
     assert errors[0].endswith(f"S3 endpoint {moto.endpoint} bucket 'no-such-bucket': bucket does not exist")
     assert "'finish_reason': 'kliping_store_unusable'" in proc.stderr
     assert len(site_web.requests) == before
+
+
+def test_upload_writes_parquet_batches_a_killed_run_left_staged_and_sends_them(
+    kliping: Kliping, moto: MotoServer
+) -> None:
+    moto.client().create_bucket(Bucket="staged")
+    folder = kliping.cwd / "data" / "spool" / "text" / "kabarcontoh" / "2026-11-24"
+    folder.mkdir(parents=True)
+    row = {"url": ARTICLE_1, "text": "Harga cabai naik.", "authors": [], "tags": [], "pages": [ARTICLE_1]}
+    row |= {"fetched_at": "2026-11-24T01:00:00+00:00", "run_id": "run", "warc": []}
+    (folder / ".run-00001.parquet.rows").write_text(json.dumps(row) + "\n")
+
+    sent = kliping("upload", "--output", "s3://staged/news", *cli_settings(moto))
+
+    assert sent.code == 0, sent.stderr
+    stored = objects(moto, "staged", "news")
+    assert list(stored) == ["text/kabarcontoh/2026-11-24/run-00001.parquet"]
+    table = pq.read_table(io.BytesIO(stored["text/kabarcontoh/2026-11-24/run-00001.parquet"]))
+    assert table.schema.equals(ARTICLE_SCHEMA) and table.column("url").to_pylist() == [ARTICLE_1]
