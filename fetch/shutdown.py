@@ -4,7 +4,8 @@ On SIGTERM or SIGINT Scrapy closes the spider gracefully, but waits for every do
 which can take ``DOWNLOAD_TIMEOUT`` (60 s) or more. This extension chains Scrapy's signal handler:
 at the first signal it arms a timer; when it fires, every download still in flight is cancelled
 the way its own timeout would cancel it (the pending ``Deferred.cancel`` calls are run early), so
-the engine's close goes on: WARCs are closed and renamed, text batches closed, stats written. The
+the engine's close goes on: WARCs are closed and renamed, text batches closed (Parquet ones left
+staged for the next run, :mod:`pipelines.staged_parquet`), stats written. The
 cancelled requests stay pending in the frontier and are fetched by the next run.
 
 A second signal is Scrapy's forced stop: the reactor stops at once. Every WARC record is flushed

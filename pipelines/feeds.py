@@ -120,7 +120,9 @@ def expand_feeds(
         if fmt == "jsonlines" and gzip:
             options.setdefault("postprocessing", ["scrapy.extensions.postprocessing.GzipPlugin"])
             uri = uri if uri.endswith(".gz") else uri + ".gz"
-        if fmt == "parquet" and parquet_at_end and uri.startswith(OUTPUT_TEXT):
+        # A feed that sets exporter options or fields is written as configured, as it closes.
+        plain = not options.get("item_export_kwargs") and not options.get("fields")
+        if fmt == "parquet" and parquet_at_end and plain and uri.startswith(OUTPUT_TEXT):
             options["format"] = STAGED_FORMAT
         if batch_items > 0:
             options.setdefault("batch_item_count", batch_items)

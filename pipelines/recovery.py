@@ -45,7 +45,7 @@ from scrapy.exceptions import NotConfigured
 from archive.stores.local import publish, temp_name
 from archive.wacz import run_warcs
 from pipelines.feeds import OTHER
-from pipelines.staged_parquet import STAGED_SUFFIX, is_staged, staged_path
+from pipelines.staged_parquet import STAGED_SUFFIX, final_path, is_staged, staged_path
 from settings.runinfo import is_remote, local_dir
 from state import SeenStore, seen_store_from_settings
 from state.frontier import Frontier, RunInfo, frontier_path
@@ -131,6 +131,9 @@ def _parse_lines(data: bytes) -> list[dict[str, Any]]:
 def read_batch(path: Path, report: TextRecovery) -> list[dict[str, Any]]:
     """The records of one text batch, repairing or moving aside what a crash left damaged."""
     name = path.name
+    if is_staged(path) and not path.exists():
+        # Converted by a run that ended meanwhile (the rows go only once the Parquet file is whole).
+        path, name = final_path(path), final_path(path).name
     if name.endswith(".jsonl") or is_staged(path):
         cut = repair_jsonl(path)
         if cut:

@@ -2,7 +2,8 @@
 
 A crawl that dies half-way must fetch again whatever it had not safely written, so an article is
 not marked when it is scraped but when the text batch holding it is stored: Scrapy sends
-``feed_slot_closed`` after a feed slot's file has been stored (for S3, uploaded). Then the WARC
+``feed_slot_closed`` after a feed slot's file has been stored (for S3, uploaded; for Parquet
+written at the run's end, its rows staged: :mod:`pipelines.staged_parquet`). Then the WARC
 writer is fsynced, and only then the store is told. Articles that are archived but have no text
 record (a page that is not an article) are marked at the next such point, or at the end of the run.
 

@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     store = output_store(settings)
     store.check()  # an unusable store is StoreError: one line, exit 2
-    finished = finish_staged(root / "text")
+    finished = finish_staged(root / "text")  # batches of runs that ended; a live run's are its own
     result = upload_spool(store, root)
-    result.failed[:0] = finished.failed
+    result.failed[:0] = finished.failed + finished.damaged
     prune_empty_dirs(root)
     for line in result.failed:
         print(line, file=sys.stderr)

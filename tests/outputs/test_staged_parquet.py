@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +25,25 @@ from pipelines.staged_parquet import (
     staged_path,
 )
 from replayweb import ReplayWeb
+from settings.runinfo import hostname_token
 from tests.conftest import FIXTURE_OUTLETS, Kliping
 
 TEMPLATE = "%(output)s/text/%(outlet)s/%(date)s/%(run_id)s-%(batch_id)05d"
+RUN = "20261124T010000Z-host-1"
+
+
+def run_of(pid: int) -> str:
+    """The id a run of this host with process ``pid`` has."""
+    return f"20261124T010000Z-{hostname_token()}-{pid}"
+
+
+def ended_pid() -> int:
+    """The id of a process that has exited."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(proc.stdout)
+
 
 RECORD: dict[str, Any] = {
     "url": "https://news.example/a",
@@ -89,16 +108,24 @@ def test_parquet_feeds_are_written_as_they_close_when_not_at_the_end() -> None:
     assert {options["format"] for options in expanded.values()} == {"parquet"}
 
 
+def test_feeds_with_their_own_exporter_options_are_not_staged() -> None:
+    feeds = {TEMPLATE + ".parquet": {"format": "parquet", "item_export_kwargs": {"row_group_size": 10}}}
+    expanded = expand_feeds(
+        feeds, ["detik"], formats=["parquet"], gzip=False, batch_items=0, parquet_at_end=True
+    )
+    assert {options["format"] for options in expanded.values()} == {"parquet"}
+
+
 def test_a_staged_batch_is_published_under_its_hidden_name_only(tmp_path: Path) -> None:
-    final = tmp_path / "detik" / "run-00001.parquet"
+    final = tmp_path / "detik" / f"{RUN}-00001.parquet"
     staged = stage(final, [RECORD])
-    assert staged == final.with_name(".run-00001.parquet.rows")
+    assert staged == final.with_name(f".{RUN}-00001.parquet.rows")
     assert [p.name for p in final.parent.iterdir()] == [staged.name]
     assert final_path(staged) == final
 
 
 def test_a_converted_batch_equals_one_written_directly(tmp_path: Path) -> None:
-    final = tmp_path / "detik" / "run-00001.parquet"
+    final = tmp_path / "detik" / f"{RUN}-00001.parquet"
     records = [RECORD, {**RECORD, "url": "https://news.example/b", "authors": []}]
     assert convert(stage(final, records)) == final
     assert pq.read_schema(final).equals(ARTICLE_SCHEMA)
@@ -106,23 +133,53 @@ def test_a_converted_batch_equals_one_written_directly(tmp_path: Path) -> None:
     assert [p.name for p in final.parent.iterdir()] == [final.name]
 
 
-def test_finishing_converts_every_staged_batch_under_the_text_folder(tmp_path: Path) -> None:
-    finals = [tmp_path / "detik" / "2026-11-24" / "a-00001.parquet", tmp_path / "other" / "b-00003.parquet"]
+def test_a_run_converts_its_own_staged_batches(tmp_path: Path) -> None:
+    finals = [
+        tmp_path / "detik" / "2026-11-24" / f"{RUN}-00001.parquet",
+        tmp_path / "other" / f"{RUN}-00003.parquet",
+    ]
     for final in finals:
         stage(final, [RECORD])
-    result = finish_staged(tmp_path)
+    result = finish_staged(tmp_path, RUN)
     assert sorted(result.written) == sorted(finals) and result.failed == []
     assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted(finals)
 
 
-def test_a_batch_that_cannot_be_converted_stays_staged_and_is_named(tmp_path: Path) -> None:
-    final = tmp_path / "detik" / "run-00001.parquet"
+def test_a_run_converts_the_batches_of_ended_runs_and_leaves_live_runs_alone(tmp_path: Path) -> None:
+    ended = tmp_path / f"{run_of(ended_pid())}-recovered-1.parquet"
+    live = tmp_path / f"{run_of(os.getppid())}-00001.parquet"
+    elsewhere = tmp_path / "20261124T010000Z-otherhost-1-00001.parquet"
+    for final in (ended, live, elsewhere):
+        stage(final, [RECORD])
+    assert finish_staged(tmp_path, RUN).written == [ended]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [ended.name, f".{live.name}.rows", f".{elsewhere.name}.rows"]
+    )
+
+
+def test_a_stopping_pass_leaves_its_batches_staged(tmp_path: Path) -> None:
+    staged = stage(tmp_path / f"{RUN}-00001.parquet", [RECORD])
+    result = finish_staged(tmp_path, RUN, stop=lambda: True)
+    assert result.written == [] and result.left == 1 and staged.exists()
+
+
+def test_rows_that_cannot_become_parquet_are_moved_aside_and_named_once(tmp_path: Path) -> None:
+    final = tmp_path / "detik" / f"{RUN}-00001.parquet"
     staged = stage(final, [RECORD])
     staged.write_text(staged.read_text() + "{not json\n")
-    result = finish_staged(tmp_path)
-    assert result.written == [] and len(result.failed) == 1
-    assert str(staged) in result.failed[0] and "JSONDecodeError" in result.failed[0]
-    assert [p.name for p in final.parent.iterdir()] == [staged.name]
+    result = finish_staged(tmp_path, RUN)
+    assert result.written == [] and result.failed == [] and len(result.damaged) == 1
+    assert str(staged) in result.damaged[0] and "JSONDecodeError" in result.damaged[0]
+    assert [p.name for p in final.parent.iterdir()] == [staged.name + ".damaged"]
+    assert finish_staged(tmp_path, RUN).damaged == []
+
+
+def test_a_batch_that_fails_for_want_of_room_stays_staged(tmp_path: Path) -> None:
+    final = tmp_path / "detik" / f"{RUN}-00001.parquet"
+    staged = stage(final, [RECORD])
+    final.mkdir()  # the Parquet file cannot take its name: an OSError, as a full disk gives
+    result = finish_staged(tmp_path, RUN)
+    assert result.written == [] and len(result.failed) == 1 and staged.exists()
 
 
 PROBE = '''

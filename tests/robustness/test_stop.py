@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from archive.recovery import scan_complete
+from pipelines.staged_parquet import finish_staged
 from replayweb import ReplayWeb
 from tests.polling import wait_until
 from tests.robustness.test_kill9 import kill_9, start
@@ -52,6 +53,11 @@ def test_sigterm_stops_within_30_s_with_files_complete_and_the_rest_owed(tmp_pat
         assert warcio_check(path).returncode == 0
     rows = read_jsonl(sorted((data / "text").rglob("*.jsonl")))
     assert slow not in {row["url"] for row in rows}
+    # No time for Parquet within the deadline: its batches stay staged, durable, for the next run.
+    staged = sorted((data / "text").rglob(".*.parquet.rows"))
+    assert staged and not list((data / "text").rglob("*.parquet"))
+    assert sorted(row["url"] for row in read_jsonl(staged)) == sorted(row["url"] for row in rows)
+    assert len(finish_staged(data / "text").written) == len(staged)  # the run has ended: any run's pass
     # The slow article is still owed: the next run of the same list fetches it first.
     db = sqlite3.connect(data / "state" / "frontier.sqlite")
     owed = {url for (url,) in db.execute("SELECT url FROM frontier WHERE state = 'pending'")}

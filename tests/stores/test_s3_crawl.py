@@ -16,6 +16,7 @@ import pytest
 from archive.stores.spool import spooled_files
 from pipelines.exporters import ARTICLE_SCHEMA
 from replayweb import ReplayWeb
+from settings.runinfo import hostname_token
 from tests.conftest import FIXTURE_OUTLETS, REPO, Kliping, site_page
 from tests.holds import AnswerHold
 from tests.stores.moto import ACCESS_KEY, SECRET_KEY, MotoServer, cli_settings
@@ -190,12 +191,17 @@ def test_upload_writes_parquet_batches_a_killed_run_left_staged_and_sends_them(
     folder.mkdir(parents=True)
     row = {"url": ARTICLE_1, "text": "Harga cabai naik.", "authors": [], "tags": [], "pages": [ARTICLE_1]}
     row |= {"fetched_at": "2026-11-24T01:00:00+00:00", "run_id": "run", "warc": []}
-    (folder / ".run-00001.parquet.rows").write_text(json.dumps(row) + "\n")
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    run = f"20261124T010000Z-{hostname_token()}-{int(ended.stdout)}"  # a run whose process is gone
+    (folder / f".{run}-00001.parquet.rows").write_text(json.dumps(row) + "\n")
 
     sent = kliping("upload", "--output", "s3://staged/news", *cli_settings(moto))
 
     assert sent.code == 0, sent.stderr
     stored = objects(moto, "staged", "news")
-    assert list(stored) == ["text/kabarcontoh/2026-11-24/run-00001.parquet"]
-    table = pq.read_table(io.BytesIO(stored["text/kabarcontoh/2026-11-24/run-00001.parquet"]))
+    key = f"text/kabarcontoh/2026-11-24/{run}-00001.parquet"
+    assert list(stored) == [key]
+    table = pq.read_table(io.BytesIO(stored[key]))
     assert table.schema.equals(ARTICLE_SCHEMA) and table.column("url").to_pylist() == [ARTICLE_1]
