@@ -16,9 +16,9 @@ import pytest
 from archive.stores.spool import spooled_files
 from pipelines.exporters import ARTICLE_SCHEMA
 from replayweb import ReplayWeb
-from settings.runinfo import hostname_token
 from tests.conftest import FIXTURE_OUTLETS, REPO, Kliping, site_page
 from tests.holds import AnswerHold
+from tests.outputs.test_staged_parquet import ended_pid, run_of
 from tests.stores.moto import ACCESS_KEY, SECRET_KEY, MotoServer, cli_settings
 
 ARTICLE_1 = "https://www.kabarcontoh.id/berita/2024/02/12/101/harga-cabai-naik-jelang-ramadan"
@@ -191,10 +191,7 @@ def test_upload_writes_parquet_batches_a_killed_run_left_staged_and_sends_them(
     folder.mkdir(parents=True)
     row = {"url": ARTICLE_1, "text": "Harga cabai naik.", "authors": [], "tags": [], "pages": [ARTICLE_1]}
     row |= {"fetched_at": "2026-11-24T01:00:00+00:00", "run_id": "run", "warc": []}
-    ended = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    run = f"20261124T010000Z-{hostname_token()}-{int(ended.stdout)}"  # a run whose process is gone
+    run = run_of(ended_pid())  # a run of this host whose process is gone
     (folder / f".{run}-00001.parquet.rows").write_text(json.dumps(row) + "\n")
 
     sent = kliping("upload", "--output", "s3://staged/news", *cli_settings(moto))
