@@ -13,7 +13,11 @@ EXIT_OK = 0
 EXIT_FAILURES = 1  # the run had failures: an outlet unreachable, URLs not fetched, extraction errors
 EXIT_BAD_INPUT = 2  # bad URL lines, a missing file, an unknown outlet, a bad setting or outlet config
 EXIT_INVARIANT = 3  # the run's books do not balance: responses or articles lost between stages
+EXIT_DAMAGED_INPUT = 4  # input read only in part (a damaged WARC): what came before the damage is kept
+EXIT_STATE = 5  # a state file or the workdir is unusable (corrupt, read-only, not a directory)
+EXIT_NO_SPACE = 6  # stopped for lack of space; the next run on a larger disk resumes and loses nothing
 EXIT_INTERNAL = 70  # a bug: an unexpected exception (run with --debug for the traceback)
+EXIT_LOCKED = 75  # another run holds the workdir lock (EX_TEMPFAIL: try again later)
 EXIT_INTERRUPTED = 130
 
 
