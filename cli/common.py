@@ -16,6 +16,7 @@ EXIT_INVARIANT = 3  # the run's books do not balance: responses or articles lost
 EXIT_DAMAGED_INPUT = 4  # input read only in part (a damaged WARC): what came before the damage is kept
 EXIT_STATE = 5  # a state file or the workdir is unusable (corrupt, read-only, not a directory)
 EXIT_NO_SPACE = 6  # stopped for lack of space; the next run on a larger disk resumes and loses nothing
+EXIT_HEALTH = 7  # the run worked, but an outlet's health alarmed (stale, or drifted from its own history)
 EXIT_INTERNAL = 70  # a bug: an unexpected exception (run with --debug for the traceback)
 EXIT_LOCKED = 75  # another run holds the workdir lock (EX_TEMPFAIL: try again later)
 EXIT_INTERRUPTED = 130
