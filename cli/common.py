@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -83,29 +84,44 @@ def overrides(args: argparse.Namespace, *, output_setting: bool = True) -> dict[
 
 
 def settings_for(args: argparse.Namespace, *, output_setting: bool = True) -> Settings:
-    """The project settings with the command line's overrides, validated (bad values are BadInput)."""
-    from cli.settingcheck import SettingError, check_overrides
+    """The run's settings (defaults, settings module, environment, command line), checked once.
 
-    try:
-        check_overrides(overrides(args, output_setting=output_setting))  # fails before Scrapy loads
-    except SettingError as exc:
-        raise BadInput(str(exc)) from exc
+    Warnings (a ``KLIPING_*`` variable that is no setting) are printed; problems are BadInput,
+    every one on its own line.
+    """
     settings, problems = settings_and_problems(args, output_setting=output_setting)
     if problems:
-        raise BadInput(problems[0])
+        raise BadInput("\n".join(problems))  # one line each
     return settings
+
+
+def prefix(args: argparse.Namespace) -> str:
+    """``kliping COMMAND: ``, the start of every line a command prints about bad input."""
+    return f"kliping {args.command}: "
 
 
 def settings_and_problems(
     args: argparse.Namespace, *, output_setting: bool = True
 ) -> tuple[Settings, list[str]]:
-    """The project settings with the command line's overrides, and one line per bad setting."""
-    from cli.runner import project_settings
-    from cli.settingcheck import settings_problems
+    """The run's settings, checked and parsed, and one line per problem (none: ready to use).
 
-    values = overrides(args, output_setting=output_setting)
-    settings = project_settings(values)
-    return settings, settings_problems(settings, overridden=values)
+    Precedence, highest first: the command line (``-s``, ``--output``...), the environment
+    (``KLIPING_*``, ``KLIPING_SCRAPY_*``; :mod:`settings.environ`), the settings module, the defaults.
+    """
+    from cli.runner import project_settings
+    from settings.check import apply_checked, apply_environment, check_settings
+    from settings.scrapy_addons import CHECKED_MARK
+
+    settings = project_settings(overrides(args, output_setting=output_setting), environment=False)
+    found = apply_environment(settings)
+    for line in found.warnings:
+        print(f"{prefix(args)}warning: {line}", file=sys.stderr)
+    checked = check_settings(settings, from_environment=found.values)
+    problems = found.problems + checked.problems
+    if not problems:
+        apply_checked(settings, checked)
+        settings.set(CHECKED_MARK, True, priority="cmdline")
+    return settings, problems
 
 
 def quiet(args: argparse.Namespace) -> bool:

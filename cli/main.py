@@ -76,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         if is_bad_input(exc):
-            print(f"kliping {args.command}: {exc}", file=sys.stderr)
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                print(f"kliping {args.command}: {line}", file=sys.stderr)
             return EXIT_BAD_INPUT
         logging.getLogger("kliping").debug("internal error", exc_info=True)
         print(

@@ -114,4 +114,9 @@ FEED_STORAGES = {
     "file": "pipelines.feeds.LocalFeedStorage",
     "s3": "pipelines.feeds.StoreFeedStorage",
 }
-ADDONS = {"pipelines.feeds.OutletFeeds": 0, "settings.scrapy_addons.WithoutRemoteControl": 0}
+ADDONS = {
+    # Environment and checks first (update_pre_crawler_settings, before any spider reads a setting).
+    "settings.scrapy_addons.KlipingSettingsAddon": -100,
+    "pipelines.feeds.OutletFeeds": 0,
+    "settings.scrapy_addons.WithoutRemoteControl": 0,
+}
