@@ -13,7 +13,7 @@ from settings.outlets import load_outlets, outlet_for_url
 from spiders.base import KlipingSpider
 from spiders.items import StoryItem
 from spiders.params import UrlsSpiderParams, parse_params
-from spiders.urllist import read_url_list
+from spiders.urllist import read_url_list, report_lines
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,9 @@ class UrlsSpider(KlipingSpider):
         super().__init__(*args, **theirs)
 
     async def start(self) -> AsyncIterator[Any]:
-        good, bad = read_url_list(self.params.file)
-        for line in bad:
-            if self.report_bad_lines:
+        good, bad = read_url_list(self.params.file, max_length=self.settings.getint("URLLENGTH_LIMIT"))
+        if self.report_bad_lines:
+            for line in report_lines(bad):
                 logger.error("%s", line)
         self.count("kliping/bad_input/url_lines", len(bad))
         outlets = load_outlets(self.settings.getlist("KLIPING_OUTLETS_DIRS"))
