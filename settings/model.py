@@ -266,7 +266,7 @@ class _KlipingCore(_Settings):
     KLIPING_WARC_OPERATOR: str = setting(
         "",
         "Operator named in the `operator` field of each WARC's `warcinfo` record (a person or "
-        "organisation and a contact); empty: the field is left out.",
+        "organisation and a contact); empty: `KLIPING_CONTACT_URL`, the page the User-Agent names.",
         section="archive",
     )
     KLIPING_WARC_CDXJ: bool = setting(
