@@ -22,6 +22,26 @@ EXIT_INTERNAL = 70  # a bug: an unexpected exception (run with --debug for the t
 EXIT_LOCKED = 75  # another run holds the workdir lock (EX_TEMPFAIL: try again later)
 EXIT_INTERRUPTED = 130
 
+#: What each exit code means, for ``kliping --help`` and docs/operating.md (a test keeps them in step).
+EXIT_CODE_MEANINGS: dict[int, str] = {
+    EXIT_OK: "done; nothing failed (a graceful stop by a signal included)",
+    EXIT_FAILURES: "the run had failures: an outlet unreachable, an outlet that wrote no article while its "
+    "article requests failed, failed requests above KLIPING_MAX_ERROR_RATE, a URL of a list not fetched, "
+    "uploads left in the spool",
+    EXIT_BAD_INPUT: "bad input: a bad URL line (the good ones are still fetched), a missing file, an unknown "
+    "outlet, a bad setting or outlet config, an unusable output store",
+    EXIT_INVARIANT: "the run's invariants broke: responses fetched but not archived, articles extracted but "
+    "not written",
+    EXIT_DAMAGED_INPUT: "damaged input, read only in part (a damaged WARC): what came before the damage is "
+    "kept",
+    EXIT_STATE: "a state file or the work directory is unusable (corrupt, read-only, not a directory)",
+    EXIT_NO_SPACE: "stopped for lack of space; the next run on a larger disk resumes and loses nothing",
+    EXIT_HEALTH: "the run worked, but an outlet's health alarmed (stale, or drifted from its own history)",
+    EXIT_INTERNAL: "internal error, a bug (--debug shows the traceback)",
+    EXIT_LOCKED: "another run holds the work directory's lock (EX_TEMPFAIL: try again later)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
 
 class BadInput(Exception):
     """Input the command cannot use; the message is the one line shown to the user."""

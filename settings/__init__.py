@@ -9,6 +9,8 @@ from settings.defaults import *  # noqa: F403
 BOT_NAME = "kliping"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl` (and so scrapyd's jobs) exits with kliping's exit code, not always 0.
+COMMANDS_MODULE = "cli.scrapy_commands"
 
 # Politeness: obey robots.txt, throttle adaptively, at most two connections per host.
 ROBOTSTXT_OBEY = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
@@ -48,9 +49,13 @@ class KlipingSettingsAddon:
         checked = check_settings(settings, from_environment=found.values)
         problems = found.problems + checked.problems
         if problems:
-            for line in problems:
-                sys.stderr.write(f"kliping: {line}\n")
+            lines = [f"kliping: {line}\n" for line in problems]
+            sys.stderr.writelines(lines)
             sys.stderr.flush()
+            log_file = settings.get("LOG_FILE")
+            if log_file:  # scrapyd's job log: the reason belongs there too
+                with contextlib.suppress(OSError), open(log_file, "a", encoding="utf-8") as log:
+                    log.writelines(lines)
             raise SystemExit(2)
         apply_checked(settings, checked)
         settings.set(CHECKED_MARK, True, priority="cmdline")
