@@ -33,11 +33,15 @@ $(PYWB_STAMP): requirements-pywb.lock $(STAMP)
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(PYWB_VENV)/bin/python requirements-pywb.lock
 	touch $@
 
-# Debian packages the tests need (a real redis-server for the scale-out tests).
+# Debian packages the tests need: a real redis-server for the scale-out tests, systemd-analyze to
+# verify the systemd units of docs/scheduling.md (tests skip, saying why, without them).
 debs:
-	@if ! command -v redis-server >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-	  else echo "note: redis-server missing and not root; Redis tests will skip" >&2; fi; \
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "note:$$missing missing and not root; their tests will skip" >&2; fi; \
 	fi
 
 # The main job: crawl every configured outlet, output on local disk under data/.

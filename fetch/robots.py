@@ -34,6 +34,9 @@ from fetch.faults import RobotsUnreachable, describe_exception
 
 logger = logging.getLogger(__name__)
 
+#: Stats prefix counting, by status, the robots.txt responses handed to discovery a second time.
+SHARED_STATUS = "kliping/robots/shared/"
+
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     """Scrapy's ``RobotsTxtMiddleware`` with RFC 9309's complete disallow for a host whose robots.txt
@@ -66,7 +69,8 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             return None
         if request.url != fetched.url:
             return None
-        self._stats.inc_value("kliping/robots/shared")
+        # Scrapy's downloader stats will count this response again: the summary takes it back out.
+        self._stats.inc_value(f"{SHARED_STATUS}{fetched.status}")
         return fetched.replace(request=request, flags=[*fetched.flags, "robots-shared"])
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:

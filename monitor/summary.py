@@ -100,6 +100,14 @@ def build_summary(
         # Every article extracted reached the text output, and no feed failed to store.
         "articles_written": extracted == written + deferred and feed_failures == 0,
     }
+    # robots.txt handed to discovery from the robots middleware (fetch/robots.py) passes Scrapy's
+    # downloader stats a second time; it was fetched once.
+    shared = _prefixed(stats, "kliping/robots/shared/")
+    by_status = {
+        status: n - shared.get(status, 0)
+        for status, n in _prefixed(stats, "downloader/response_status_count/").items()
+        if n - shared.get(status, 0)
+    }
     start, finish = stats.get("start_time"), stats.get("finish_time")
     # A stop signal ends the run early but cleanly (Scrapy's finish reason "shutdown"); other early
     # stops (a full disk) name themselves under kliping/stopped.
@@ -116,8 +124,8 @@ def build_summary(
         "requests": _int(stats, "downloader/request_count"),
         "responses": {
             "fetched": fetched,
-            "counted_by_scrapy": _int(stats, "downloader/response_count"),
-            "by_status": _prefixed(stats, "downloader/response_status_count/"),
+            "counted_by_scrapy": _int(stats, "downloader/response_count") - sum(shared.values()),
+            "by_status": by_status,
             "bytes": _int(stats, "downloader/response_bytes"),
         },
         "warc": {

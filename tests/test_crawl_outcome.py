@@ -189,6 +189,8 @@ def test_robots_txt_is_fetched_and_archived_once_per_host(kliping: Kliping, web:
     summary = summary_of(kliping.cwd / "data")
     assert summary["per_outlet"]["kabarcontoh"]["listings_reached"] == 3  # robots.txt, its sitemap, the feed
     assert summary["invariants"] == {"responses_archived": True, "articles_written": True}
+    responses = summary["responses"]  # the shared answer is not counted as a second response
+    assert sum(responses["by_status"].values()) == responses["counted_by_scrapy"] == responses["fetched"]
 
 
 # --- the rules, one each ------------------------------------------------------------------------
