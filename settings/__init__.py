@@ -1,7 +1,9 @@
 """Scrapy settings of the kliping project.
 
-The ``KLIPING_*`` defaults live in :mod:`settings.defaults`; this module wires kliping's
-components into Scrapy and sets the crawl's manners.
+Every ``KLIPING_*`` setting is declared, typed and documented in :mod:`settings.model` (its
+defaults laid out as constants by :mod:`settings.defaults`); this module wires kliping's
+components into Scrapy and sets the crawl's manners. The environment and ``-s`` override it
+(precedence in docs/settings.md); the ``KlipingSettingsAddon`` checks everything once.
 """
 
 from settings.defaults import *  # noqa: F403

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from archive.reader import read_warcinfo
 from cli.outcome import decide
 from fetch.faults import RobotsUnreachable, describe_exception, failure_reason
 from replayweb import ReplayWeb
@@ -189,6 +190,9 @@ def test_robots_txt_is_fetched_and_archived_once_per_host(kliping: Kliping, web:
     summary = summary_of(kliping.cwd / "data")
     assert summary["per_outlet"]["kabarcontoh"]["listings_reached"] == 3  # robots.txt, its sitemap, the feed
     assert summary["invariants"] == {"responses_archived": True, "articles_written": True}
+    # No KLIPING_WARC_OPERATOR: the warcinfo names the contact URL the User-Agent gives.
+    info = read_warcinfo(warc_files(kliping.cwd / "data")[0])
+    assert info["operator"] == "https://github.com/kliping/kliping"
     responses = summary["responses"]  # the shared answer is not counted as a second response
     assert sum(responses["by_status"].values()) == responses["counted_by_scrapy"] == responses["fetched"]
 
