@@ -25,7 +25,7 @@ import archive
 from archive.cdxj import CDXJ_SUFFIX, write_cdxj
 from archive.records import Exchange, warc_date
 from archive.revisits import DigestIndex
-from archive.stories import Story
+from archive.stories import STORY_URI_PREFIX, Story
 from archive.writer import RollingWarcWriter
 from fetch.wirehead import WIRE_HEAD_META, parse_head
 from settings.runinfo import local_dir, run_id
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 warc_file_closed = object()
 
 #: Target URI prefix of story metadata records: ``urn:kliping:story:<first page URL>``.
-STORY_URI_PREFIX = "urn:kliping:story:"
 
 #: Key in ``request.meta`` under which the response's WARC location is stored.
 WARC_META_KEY = "kliping_warc"
@@ -102,7 +101,8 @@ class WarcArchiver:
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "hostname": socket.gethostname(),
-            "operator": settings.get("KLIPING_WARC_OPERATOR") or "",
+            # Who ran the crawl: as set, else the contact URL the User-Agent gives site operators.
+            "operator": settings.get("KLIPING_WARC_OPERATOR") or settings.get("KLIPING_CONTACT_URL") or "",
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": settings.get("USER_AGENT") or "",
             "run-id": run_id(settings),

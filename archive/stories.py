@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 STORY_RECORD_TYPE = "kliping-story"
+#: Target URI of a story record: this prefix and the first page's URL (not the page's own URL:
+#: replay tools index metadata records and would replay the JSON in place of the page).
+STORY_URI_PREFIX = "urn:kliping:story:"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,6 +21,26 @@ EXIT_HEALTH = 7  # the run worked, but an outlet's health alarmed (stale, or dri
 EXIT_INTERNAL = 70  # a bug: an unexpected exception (run with --debug for the traceback)
 EXIT_LOCKED = 75  # another run holds the workdir lock (EX_TEMPFAIL: try again later)
 EXIT_INTERRUPTED = 130
+
+#: What each exit code means, for ``kliping --help`` and docs/operating.md (a test keeps them in step).
+EXIT_CODE_MEANINGS: dict[int, str] = {
+    EXIT_OK: "done; nothing failed (a graceful stop by a signal included)",
+    EXIT_FAILURES: "the run had failures: an outlet unreachable, an outlet that wrote no article while its "
+    "article requests failed, failed requests above KLIPING_MAX_ERROR_RATE, a URL of a list not fetched, "
+    "uploads left in the spool",
+    EXIT_BAD_INPUT: "bad input: a bad URL line (the good ones are still fetched), a missing file, an unknown "
+    "outlet, a bad setting or outlet config, an unusable output store",
+    EXIT_INVARIANT: "the run's invariants broke: responses fetched but not archived, articles extracted but "
+    "not written",
+    EXIT_DAMAGED_INPUT: "damaged input, read only in part (a damaged WARC): what came before the damage is "
+    "kept",
+    EXIT_STATE: "a state file or the work directory is unusable (corrupt, read-only, not a directory)",
+    EXIT_NO_SPACE: "stopped for lack of space; the next run on a larger disk resumes and loses nothing",
+    EXIT_HEALTH: "the run worked, but an outlet's health alarmed (stale, or drifted from its own history)",
+    EXIT_INTERNAL: "internal error, a bug (--debug shows the traceback)",
+    EXIT_LOCKED: "another run holds the work directory's lock (EX_TEMPFAIL: try again later)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
 
 
 class BadInput(Exception):
@@ -83,29 +104,44 @@ def overrides(args: argparse.Namespace, *, output_setting: bool = True) -> dict[
 
 
 def settings_for(args: argparse.Namespace, *, output_setting: bool = True) -> Settings:
-    """The project settings with the command line's overrides, validated (bad values are BadInput)."""
-    from cli.settingcheck import SettingError, check_overrides
+    """The run's settings (defaults, settings module, environment, command line), checked once.
 
-    try:
-        check_overrides(overrides(args, output_setting=output_setting))  # fails before Scrapy loads
-    except SettingError as exc:
-        raise BadInput(str(exc)) from exc
+    Warnings (a ``KLIPING_*`` variable that is no setting) are printed; problems are BadInput,
+    every one on its own line.
+    """
     settings, problems = settings_and_problems(args, output_setting=output_setting)
     if problems:
-        raise BadInput(problems[0])
+        raise BadInput("\n".join(problems))  # one line each
     return settings
+
+
+def prefix(args: argparse.Namespace) -> str:
+    """``kliping COMMAND: ``, the start of every line a command prints about bad input."""
+    return f"kliping {args.command}: "
 
 
 def settings_and_problems(
     args: argparse.Namespace, *, output_setting: bool = True
 ) -> tuple[Settings, list[str]]:
-    """The project settings with the command line's overrides, and one line per bad setting."""
-    from cli.runner import project_settings
-    from cli.settingcheck import settings_problems
+    """The run's settings, checked and parsed, and one line per problem (none: ready to use).
 
-    values = overrides(args, output_setting=output_setting)
-    settings = project_settings(values)
-    return settings, settings_problems(settings, overridden=values)
+    Precedence, highest first: the command line (``-s``, ``--output``...), the environment
+    (``KLIPING_*``, ``KLIPING_SCRAPY_*``; :mod:`settings.environ`), the settings module, the defaults.
+    """
+    from cli.runner import project_settings
+    from settings.check import apply_checked, apply_environment, check_settings
+    from settings.scrapy_addons import CHECKED_MARK
+
+    settings = project_settings(overrides(args, output_setting=output_setting), environment=False)
+    found = apply_environment(settings)
+    for line in found.warnings:
+        print(f"{prefix(args)}warning: {line}", file=sys.stderr)
+    checked = check_settings(settings, from_environment=found.values)
+    problems = found.problems + checked.problems
+    if not problems:
+        apply_checked(settings, checked)
+        settings.set(CHECKED_MARK, True, priority="cmdline")
+    return settings, problems
 
 
 def quiet(args: argparse.Namespace) -> bool:

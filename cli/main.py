@@ -1,22 +1,17 @@
-"""``kliping``: crawl outlets, scrape a URL list, re-extract WARC files, and look after the output.
-
-Exit codes: 0 done; 1 the run had failures (an outlet unreachable, URLs that could not be
-fetched, pages the extractor failed on); 2 bad input (a bad URL line, a missing file, an unknown
-outlet, a bad setting or outlet config); 3 the run's invariants broke (responses fetched but not
-archived, articles extracted but not written); 70 an internal error; 130 interrupted.
-Settings: docs/settings.md; operating: docs/operating.md.
-"""
+"""The ``kliping`` command line: one sub-command per job, exit codes a scheduler can act on."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from cli.commands import COMMANDS, load
 from cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_CODE_MEANINGS,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     BadInput,
@@ -27,10 +22,62 @@ from cli.common import (
 __all__ = ["BadInput", "build_parser", "main"]
 
 
+#: Width of the help's own paragraphs (argparse wraps only the option lines).
+WIDTH = 88
+
+DESCRIPTION = (
+    "kliping: crawl Indonesian news outlets, scrape a URL list, re-extract WARC files, and look after "
+    "the output. Settings: docs/settings.md (every setting also from the environment); operating "
+    "and the exit codes: docs/operating.md."
+)
+
+
+def exit_codes_text() -> str:
+    """The exit-code table for ``kliping --help``."""
+    lines = ["exit codes (a crawl's is also in its summary.json, under outcome):"]
+    lines += [
+        textwrap.fill(meaning, WIDTH, initial_indent=f"  {code:>3}  ", subsequent_indent=" " * 7)
+        for code, meaning in EXIT_CODE_MEANINGS.items()
+    ]
+    return "\n".join(lines)
+
+
+def version_text() -> str:
+    """``kliping 0.1.0 (Scrapy 2.19.0, Trafilatura 2.0.0, warcio 1.7.5, Python 3.11.7)``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "?"
+
+    parts = ", ".join(
+        f"{label} {of(name)}"
+        for label, name in (("Scrapy", "scrapy"), ("Trafilatura", "trafilatura"), ("warcio", "warcio"))
+    )
+    return f"kliping {of('kliping')} ({parts}, Python {sys.version.split()[0]})"
+
+
+class _Version(argparse.Action):
+    """``--version``: the versions are looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show kliping's version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kliping", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="kliping",
+        description=textwrap.fill(DESCRIPTION, WIDTH),
+        epilog=exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = common_options()
     for name in COMMANDS:
@@ -39,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             parents=[common, *(make() for make in module.PARENTS)],
             help=module.HELP,
-            description=module.DESCRIPTION,
+            description=textwrap.fill(module.DESCRIPTION, WIDTH),
+            epilog=exit_codes_text(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(command)
     return parser
@@ -76,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         if is_bad_input(exc):
-            print(f"kliping {args.command}: {exc}", file=sys.stderr)
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                print(f"kliping {args.command}: {line}", file=sys.stderr)
             return EXIT_BAD_INPUT
         logging.getLogger("kliping").debug("internal error", exc_info=True)
         print(

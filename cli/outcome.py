@@ -1,32 +1,190 @@
-"""A crawl's exit code from its stats: broken invariants trump everything else."""
+"""A run's exit code and its reasons, decided from its summary: what a scheduler acts on.
+
+The rules (docs/operating.md, Exit codes) in order of precedence:
+
+- 3: the run's invariants broke (responses fetched but not archived, articles extracted but not
+  written).
+- 6: the run stopped for lack of space (the next run on a larger disk resumes and loses nothing).
+- 2: bad input the run met: bad lines in a URL list (the good ones were fetched), an output store
+  that could not be used.
+- 1: the run had failures:
+  - an outlet could not be reached at all (no listing answered: DNS, refused, timed out...);
+  - an outlet wrote no article although article pages were requested and some failed;
+  - failed requests above ``KLIPING_MAX_ERROR_RATE`` of all requests (a crawl; 404 and 410 of
+    article pages a listing links to are *gone*, counted but not in the rate);
+  - for a URL list, any URL that could not be fetched (each was asked for by name);
+  - uploads that failed, or files left in the spool at the end;
+  - a stop for another reason than a signal.
+- 0: clean. A graceful stop by a signal is 0 when nothing else failed.
+
+Pure functions over the summary dict (:func:`monitor.summary.build_summary`), so the crawl's
+monitor records the decision in ``summary.json`` (also under ``scrapy crawl`` and scrapyd) and
+``kliping`` exits with the same code.
+"""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from cli.common import EXIT_FAILURES, EXIT_INVARIANT
-from monitor.summary import BROKEN
+from cli.common import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_INVARIANT, EXIT_NO_SPACE, EXIT_OK
+
+#: Stats key where the monitor puts the outcome (``{"exit_code": ..., "reasons": [...]}``).
+OUTCOME_KEY = "kliping/outcome"
+
+#: Exit codes by precedence: the first that any reason calls for wins.
+PRECEDENCE = (EXIT_INVARIANT, EXIT_NO_SPACE, EXIT_BAD_INPUT, EXIT_FAILURES)
+
+#: The finish reason of a crawl the store check stopped (archive.stores.check.CLOSE_REASON).
+STORE_UNUSABLE = "kliping_store_unusable"
 
 
-def error_count(stats: Mapping[str, Any]) -> int:
-    return sum(v for k, v in stats.items() if k.startswith("kliping/errors/") and isinstance(v, int))
+@dataclass(frozen=True)
+class Reason:
+    """One reason for an exit code: its code, a stable kind and one line for a person."""
+
+    code: int
+    kind: str
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "kind": self.kind, "detail": self.detail}
 
 
-def exit_code(stats: Mapping[str, Any], code: int, *, errors_fail: bool = True) -> int:
-    """``code``, raised to EXIT_FAILURES on errors (if ``errors_fail``) and to EXIT_INVARIANT when
-    the books do not balance."""
-    stopped = stats.get("kliping/stopped")
-    if stopped:
-        # Why the run stopped early (a full disk...): one line; the next start recovers its files.
-        print(f"stopped: {stopped}", file=sys.stderr)
-    broken = stats.get(BROKEN) or []
-    if broken:
-        print(f"kliping: run invariants broken: {', '.join(broken)} (see the summary)", file=sys.stderr)
-        return EXIT_INVARIANT
-    if stopped:
-        return max(code, EXIT_FAILURES)
-    if code == 0 and errors_fail and error_count(stats):
-        return EXIT_FAILURES
-    return code
+@dataclass
+class Outcome:
+    """The exit code a run ends with and every reason for it (empty for 0)."""
+
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def code(self) -> int:
+        codes = {reason.code for reason in self.reasons}
+        return next((code for code in PRECEDENCE if code in codes), EXIT_OK)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"exit_code": self.code, "reasons": [reason.as_dict() for reason in self.reasons]}
+
+    def headline(self) -> str:
+        """``1: 2 outlets unreachable; error rate 12.5 %``: the exit code and its reasons, short."""
+        if not self.reasons:
+            return f"{self.code}: clean"
+        kinds: dict[str, int] = {}
+        for reason in self.reasons:
+            kinds[reason.kind] = kinds.get(reason.kind, 0) + 1
+        words = [
+            f"{n} {HEADLINES.get(kind, kind)}" if n > 1 else HEADLINES_ONE.get(kind, kind)
+            for kind, n in kinds.items()
+        ]
+        return f"{self.code}: " + "; ".join(words)
+
+
+HEADLINES_ONE = {
+    "invariant_broken": "an invariant broke",
+    "no_space": "stopped for lack of space",
+    "store_unusable": "output store unusable",
+    "bad_url_lines": "bad URL lines",
+    "outlet_unreachable": "1 outlet unreachable",
+    "outlet_no_article": "1 outlet wrote no article",
+    "error_rate": "too many failed requests",
+    "fetch_errors": "URLs not fetched",
+    "uploads": "uploads left in the spool",
+    "stopped_early": "stopped early",
+}
+HEADLINES = {
+    "invariant_broken": "invariants broke",
+    "outlet_unreachable": "outlets unreachable",
+    "outlet_no_article": "outlets wrote no article",
+}
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f} %"
+
+
+def _top(counts: Mapping[str, int], most: int = 3) -> str:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{name} {n}" for name, n in ranked[:most])
+    return text + (f", +{len(ranked) - most} more" if len(ranked) > most else "")
+
+
+def decide(summary: Mapping[str, Any], *, max_error_rate: float = 0.05) -> Outcome:
+    """The outcome of the run ``summary`` describes (see the module docstring)."""
+    outcome = Outcome()
+    add = outcome.reasons.append
+    for name, held in (summary.get("invariants") or {}).items():
+        if held is False:
+            add(Reason(EXIT_INVARIANT, "invariant_broken", f"invariant {name} broken (see the summary)"))
+    stopped = summary.get("stopped_early")
+    if stopped and stopped != "signal":
+        if "space" in str(stopped):
+            add(Reason(EXIT_NO_SPACE, "no_space", f"stopped: {stopped}"))
+        else:
+            add(Reason(EXIT_FAILURES, "stopped_early", f"stopped: {stopped}"))
+    if summary.get("finish_reason") == STORE_UNUSABLE:
+        line = str(summary.get("store_error") or "output store unusable")
+        add(Reason(EXIT_BAD_INPUT, "store_unusable", line))
+    bad_lines = (summary.get("bad_input") or {}).get("url_lines", 0)
+    if bad_lines:
+        add(Reason(EXIT_BAD_INPUT, "bad_url_lines", f"{bad_lines} bad line(s) in the URL list"))
+    errors: dict[str, int] = dict(summary.get("errors") or {})
+    if summary.get("spider") == "outlet":
+        for line in summary.get("unreachable_outlets") or []:
+            add(Reason(EXIT_FAILURES, "outlet_unreachable", line))
+        unreachable = {line.split(":", 1)[0] for line in summary.get("unreachable_outlets") or []}
+        for name, counts in (summary.get("per_outlet") or {}).items():
+            failed = counts.get("failed", 0)
+            if name not in unreachable and failed and not counts.get("articles", 0):
+                add(
+                    Reason(
+                        EXIT_FAILURES,
+                        "outlet_no_article",
+                        f"{name}: wrote no article; {failed} of its article requests failed",
+                    )
+                )
+        gone = (summary.get("articles") or {}).get("gone", 0)
+        failed_requests = max(0, sum(errors.values()) - gone)
+        requests = summary.get("requests") or 0
+        if requests and failed_requests / requests > max_error_rate:
+            share = failed_requests / requests
+            add(
+                Reason(
+                    EXIT_FAILURES,
+                    "error_rate",
+                    f"{failed_requests} of {requests} requests failed ({_percent(share)}, above "
+                    f"KLIPING_MAX_ERROR_RATE {_percent(max_error_rate)}): {_top(errors)}",
+                )
+            )
+    elif errors:
+        add(
+            Reason(
+                EXIT_FAILURES,
+                "fetch_errors",
+                f"{sum(errors.values())} request(s) failed: {_top(errors)}",
+            )
+        )
+    uploads = summary.get("uploads") or {}
+    if uploads.get("failed") or uploads.get("spooled"):
+        add(
+            Reason(
+                EXIT_FAILURES,
+                "uploads",
+                f"{uploads.get('failed', 0)} upload(s) failed, {uploads.get('spooled', 0)} file(s) left in "
+                "the spool (`kliping upload` sends them)",
+            )
+        )
+    return outcome
+
+
+def run_exit_code(stats: Mapping[str, Any]) -> int:
+    """The exit code the run's monitor decided, or (a crawl without the monitor) decided now."""
+    outcome = stats.get(OUTCOME_KEY)
+    if isinstance(outcome, Mapping) and isinstance(outcome.get("exit_code"), int):
+        return int(outcome["exit_code"])
+    from monitor.summary import build_summary
+
+    return decide(build_summary(stats)).code
+
+
+__all__ = ["OUTCOME_KEY", "Outcome", "Reason", "decide", "run_exit_code"]

@@ -15,10 +15,19 @@ from scrapy.utils.project import get_project_settings
 PROGRESS_LOGGER = "kliping.progress"
 
 
-def project_settings(overrides: Mapping[str, Any] = ()) -> Settings:  # type: ignore[assignment]
-    """The kliping settings (wherever the command runs from) with command-line overrides on top."""
+def project_settings(
+    overrides: Mapping[str, Any] = (),  # type: ignore[assignment]
+    *,
+    environment: bool = True,
+) -> Settings:
+    """The kliping settings (wherever the command runs from): the settings module, the environment's
+    settings (unless ``environment`` is False: the caller applies them) and ``overrides`` on top."""
+    from settings.check import apply_environment
+
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
     settings = get_project_settings()
+    if environment:
+        apply_environment(settings)
     settings.setdict(dict(overrides), priority="cmdline")
     return settings
 

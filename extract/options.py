@@ -1,102 +1,132 @@
-"""Extraction settings: one frozen object built once from ``KLIPING_EXTRACT_*`` settings.
+"""Extraction settings: one frozen, validated object built once from ``KLIPING_EXTRACT_*`` settings.
 
-The object is hashable, so the Trafilatura ``Extractor`` it configures (and the compiled
-outlet selectors, see :func:`extract.core.prepare`) are built once and reused for every page.
+This model is where the extraction options, their defaults, bounds and meaning are written: the
+project's settings model (:mod:`settings.model`) turns each field ``foo_bar`` into the setting
+``KLIPING_EXTRACT_FOO_BAR``, so neither the defaults nor the docs are written twice.
+
+The object is hashable, so the Trafilatura ``Extractor`` it configures (and the compiled outlet
+selectors, see :func:`extract.core.prepare`) are built once and reused for every page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from trafilatura.settings import Extractor
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["SETTING_PREFIX", "ExtractOptions"]
+if TYPE_CHECKING:
+    from trafilatura.settings import Extractor
+
+__all__ = ["DEFAULT_OPTIONS", "SETTING_PREFIX", "ExtractOptions", "time_zone_name"]
 
 SETTING_PREFIX = "KLIPING_EXTRACT_"
 
 
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
+def time_zone_name(value: str) -> str:
+    """``value`` when it names an IANA time zone (``Asia/Jakarta``); ValueError otherwise."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("is not a known time zone (use an IANA name such as Asia/Jakarta)") from exc
+    return value
 
 
-@dataclass(frozen=True)
-class ExtractOptions:
+#: An IANA time zone name, checked against the zone database.
+TimeZoneName = Annotated[str, AfterValidator(time_zone_name)]
+
+
+class ExtractOptions(BaseModel):
     """Settings of the extractor. Field ``foo_bar`` is read from ``KLIPING_EXTRACT_FOO_BAR``."""
 
-    #: Trafilatura ``favor_precision``: prefer leaving out doubtful blocks.
-    favor_precision: bool = True
-    #: Trafilatura ``favor_recall``: prefer keeping doubtful blocks (overrides precision).
-    favor_recall: bool = False
-    #: Trafilatura ``fast``: skip the readability/jusText fallback comparison.
-    fast: bool = False
-    #: Keep tables in the story text.
-    include_tables: bool = True
-    #: Apply the Indonesian/general boilerplate rules of :mod:`extract.boilerplate`.
-    boilerplate_rules: bool = True
-    #: A page whose cleaned story has fewer characters is not an article (``extract_article`` -> None).
-    min_text_chars: int = 200
-    #: A page that declares itself an article (og:type article, JSON-LD NewsArticle) is kept from
-    #: this many characters: a two-sentence news flash is still news.
-    min_article_chars: int = 80
-    #: Detect the text language with CLD2 (else use the hint or the page's lang attribute).
-    detect_language: bool = True
-    #: Pages larger than this (bytes) are not extracted.
-    max_file_size: int = 20_000_000
-    #: Zone used when neither the page nor the outlet hints name one.
-    default_timezone: str = "Asia/Jakarta"
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    _extractor: Extractor = field(init=False, repr=False, compare=False, hash=False)
-
-    def __post_init__(self) -> None:
-        extractor = Extractor(
-            output_format="python",
-            fast=self.fast,
-            precision=self.favor_precision and not self.favor_recall,
-            recall=self.favor_recall,
-            comments=False,
-            formatting=False,
-            links=True,  # link-only blocks are how related headlines are recognised
-            images=False,
-            tables=self.include_tables,
-            with_metadata=False,  # metadata is read by extract.metadata from the same tree
-        )
-        extractor.max_file_size = self.max_file_size
-        object.__setattr__(self, "_extractor", extractor)
+    favor_precision: bool = Field(
+        True, description="Trafilatura `favor_precision`: prefer leaving out doubtful blocks."
+    )
+    favor_recall: bool = Field(
+        False, description="Trafilatura `favor_recall`: prefer keeping doubtful blocks (overrides precision)."
+    )
+    fast: bool = Field(
+        False, description="Trafilatura `fast`: skip the readability/jusText fallback comparison."
+    )
+    include_tables: bool = Field(True, description="Keep tables in the story text.")
+    boilerplate_rules: bool = Field(
+        True,
+        description="Apply kliping's Indonesian news boilerplate rules (related links, bylines, pagers, "
+        "captions...).",
+    )
+    min_text_chars: int = Field(
+        200, ge=0, description="A page whose cleaned story has fewer characters is not an article."
+    )
+    min_article_chars: int = Field(
+        80,
+        ge=0,
+        description="A page that declares itself an article (og:type article, JSON-LD NewsArticle) is kept "
+        "from this many characters of story: a two-sentence news flash is still news.",
+    )
+    detect_language: bool = Field(
+        True,
+        description="Detect the text language with CLD2 (pycld2), falling back to the outlet hint or the "
+        "page's lang attribute when CLD2 finds the text too short or mixed to be sure; off: always the "
+        "fallback.",
+    )
+    max_file_size: int = Field(
+        20_000_000,
+        gt=0,
+        description="Bodies larger than this (bytes, after decompression) are archived but not extracted.",
+    )
+    default_timezone: TimeZoneName = Field(
+        "Asia/Jakarta", description="Time zone assumed when neither the page nor the outlet names one."
+    )
 
     @property
     def extractor(self) -> Extractor:
-        """The Trafilatura options object passed to every ``bare_extraction`` call."""
-        return self._extractor
+        """The Trafilatura options object passed to every ``bare_extraction`` call (built once)."""
+        return _extractor(self)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> ExtractOptions:
-        """Build from a plain mapping (Scrapy settings or a dict); missing keys keep defaults."""
-        kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            if not f.init:
-                continue
-            key = SETTING_PREFIX + f.name.upper()
+        """Build from a plain mapping (Scrapy settings or a dict); missing keys keep defaults.
+
+        Values are validated and coerced (``"false"`` is False, ``"500"`` is 500): a bad one raises
+        pydantic's ``ValidationError``. The ``kliping`` commands validate every setting at start-up
+        (:mod:`settings.model`), so it is not met there.
+        """
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            key = SETTING_PREFIX + name.upper()
             try:
                 present = key in settings
             except TypeError:
                 present = False
-            if not present:
-                continue
-            value = settings[key]
-            if value is None:
-                continue
-            default = f.default
-            if isinstance(default, bool):
-                kwargs[f.name] = _as_bool(value)
-            elif isinstance(default, int):
-                kwargs[f.name] = int(value)
-            else:
-                kwargs[f.name] = str(value)
-        return cls(**kwargs)
+            if present and settings[key] is not None:
+                values[name] = settings[key]
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=16)
+def _extractor(options: ExtractOptions) -> Extractor:
+    # Imported here: the settings model reads these options' fields, and a process that only
+    # checks settings (or the crawl's own process, whose workers extract) need not load Trafilatura.
+    from trafilatura.settings import Extractor
+
+    extractor = Extractor(
+        output_format="python",
+        fast=options.fast,
+        precision=options.favor_precision and not options.favor_recall,
+        recall=options.favor_recall,
+        comments=False,
+        formatting=False,
+        links=True,  # link-only blocks are how related headlines are recognised
+        images=False,
+        tables=options.include_tables,
+        with_metadata=False,  # metadata is read by extract.metadata from the same tree
+    )
+    extractor.max_file_size = options.max_file_size
+    return extractor
 
 
 DEFAULT_OPTIONS = ExtractOptions()

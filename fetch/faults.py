@@ -73,6 +73,18 @@ _MAXSIZE = "larger than download max size"
 _MAX_REDIRECTS = "max redirections reached"
 
 
+class RobotsUnreachable(IgnoreRequest):
+    """A request not sent because its host's robots.txt could not be had this run (RFC 9309 reads
+    an unreachable robots.txt as complete disallow; see fetch/robots.py). ``why`` is the real
+    reason the host could not be reached: ``DNS lookup failed``, ``connection refused``,
+    ``timed out``, ``robots.txt answered HTTP 503``."""
+
+    def __init__(self, netloc: str, why: str) -> None:
+        super().__init__(f"not fetched: {netloc} unreachable this run ({why})")
+        self.netloc = netloc
+        self.why = why
+
+
 class Reason(NamedTuple):
     """Where a fault is counted: ``kliping/<section>/<name>``."""
 
@@ -104,6 +116,8 @@ def describe_exception(exc: BaseException) -> str:
     """A short human reason for a request that failed with ``exc``."""
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
+    if isinstance(exc, RobotsUnreachable):
+        return exc.why
     if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
         return "DNS lookup failed"
     if isinstance(exc, (TimeoutError, TCPTimedOutError, DownloadTimeoutError)):
@@ -123,6 +137,10 @@ def failure_reason(exc: BaseException) -> Reason:
     if isinstance(exc, HttpError):
         return Reason("errors", f"http_{exc.response.status}")
     text = str(exc)
+    if isinstance(exc, RobotsUnreachable):
+        # Not the site's rules: its host could not be reached (counted once under errors as
+        # robots_txt_unavailable); the requests it held back are skipped under their own name.
+        return Reason("skipped", "host_unreachable")
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return Reason("skipped", "robots")
@@ -182,7 +200,8 @@ class FaultCounter:
         if is_robots_txt(request):
             if response.status >= 500:
                 self.count("robots_txt_unavailable")
-                logger.warning("robots.txt unavailable: %s answered %d", request.url, response.status)
+                # fetch.robots says what it means for the host, and the spider once per outlet.
+                logger.info("robots.txt unavailable: %s answered %d", request.url, response.status)
             elif response.status == 200 and unreadable(response.body):
                 self.count("robots_txt_unreadable")
                 logger.warning("robots.txt unreadable (not text): %s", request.url)
@@ -191,7 +210,7 @@ class FaultCounter:
     def process_exception(self, request: Request, exception: Exception) -> None:
         if is_robots_txt(request) and not isinstance(exception, IgnoreRequest):
             self.count("robots_txt_unavailable")
-            logger.warning("robots.txt unavailable: %s (%s)", request.url, failure_reason(exception).name)
+            logger.info("robots.txt unavailable: %s (%s)", request.url, failure_reason(exception).name)
 
     def request_dropped(self, request: Request, spider: Spider, **_: Any) -> None:
         # The duplicate filter drops a redirect back to a URL of the same chain: a loop.
@@ -204,6 +223,7 @@ __all__ = [
     "EXCEPTION_REASONS",
     "FaultCounter",
     "Reason",
+    "RobotsUnreachable",
     "exception_reason",
     "failure_reason",
     "is_robots_txt",

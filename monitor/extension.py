@@ -55,8 +55,10 @@ class RunMonitor:
         run: str,
         outlets: dict[str, Outlet],
         archiving: bool,
+        max_error_rate: float = 0.05,
         stream: TextIO | None = None,
     ) -> None:
+        self.max_error_rate = max_error_rate
         self.crawler = crawler
         self.interval = interval
         self.summary_enabled = summary
@@ -93,6 +95,7 @@ class RunMonitor:
             run=run_id(settings),
             outlets=outlets,
             archiving=settings.getbool("KLIPING_WARC_ENABLED"),
+            max_error_rate=settings.getfloat("KLIPING_MAX_ERROR_RATE"),
         )
 
     # --- counting ------------------------------------------------------------------------------
@@ -179,6 +182,12 @@ class RunMonitor:
         stats.set_value(BROKEN, broken)
         for name in broken:
             summary_logger.error("invariant %s FAILED: %s", name, _explain(name, summary))
+        # The exit code and why, in the summary: a scheduler reads the same decision kliping exits with.
+        from cli.outcome import OUTCOME_KEY, decide
+
+        outcome = decide(summary, max_error_rate=self.max_error_rate)
+        summary["outcome"] = outcome.as_dict()
+        stats.set_value(OUTCOME_KEY, summary["outcome"])
         if not self.summary_enabled:
             return
         try:

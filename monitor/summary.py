@@ -49,6 +49,10 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else None
 
 
+#: Stats key of the per-outlet counts the outlet spider keeps (spiders.outlet.OUTLET_HEALTH).
+OUTLET_HEALTH = "kliping/outlet_health"
+
+
 def build_summary(
     stats: Mapping[str, Any],
     *,
@@ -57,7 +61,17 @@ def build_summary(
     archiving: bool = True,
     per_outlet: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """The summary of a finished run; ``invariants`` maps each check to True, False or None (not checked)."""
+    """The summary of a finished run; ``invariants`` maps each check to True, False or None (not checked).
+
+    ``per_outlet`` (pages and articles, as the monitor counted them) is merged with the outlet
+    spider's own counts: listings reached, article links listed, article pages requested, failed
+    and gone (404/410).
+    """
+    outlets: dict[str, dict[str, int]] = {name: dict(counts) for name, counts in (per_outlet or {}).items()}
+    health = stats.get(OUTLET_HEALTH)
+    if isinstance(health, Mapping):
+        for name, counts in health.items():
+            outlets.setdefault(name, {"pages": 0, "articles": 0}).update(counts)
     skipped = {reason: 0 for reason in SKIP_REASONS} | _prefixed(stats, "kliping/skipped/")
     retried: dict[str, Any] = {"requests": 0, "gave_up": 0, "by_reason": {}}
     for key, (section, reason) in SCRAPY_KEYS.items():
@@ -86,6 +100,14 @@ def build_summary(
         # Every article extracted reached the text output, and no feed failed to store.
         "articles_written": extracted == written + deferred and feed_failures == 0,
     }
+    # robots.txt handed to discovery from the robots middleware (fetch/robots.py) passes Scrapy's
+    # downloader stats a second time; it was fetched once.
+    shared = _prefixed(stats, "kliping/robots/shared/")
+    by_status = {
+        status: n - shared.get(status, 0)
+        for status, n in _prefixed(stats, "downloader/response_status_count/").items()
+        if n - shared.get(status, 0)
+    }
     start, finish = stats.get("start_time"), stats.get("finish_time")
     # A stop signal ends the run early but cleanly (Scrapy's finish reason "shutdown"); other early
     # stops (a full disk) name themselves under kliping/stopped.
@@ -102,8 +124,8 @@ def build_summary(
         "requests": _int(stats, "downloader/request_count"),
         "responses": {
             "fetched": fetched,
-            "counted_by_scrapy": _int(stats, "downloader/response_count"),
-            "by_status": _prefixed(stats, "downloader/response_status_count/"),
+            "counted_by_scrapy": _int(stats, "downloader/response_count") - sum(shared.values()),
+            "by_status": by_status,
             "bytes": _int(stats, "downloader/response_bytes"),
         },
         "warc": {
@@ -111,13 +133,25 @@ def build_summary(
             "records": _int(stats, "kliping/warc/records"),
             "files": list(stats.get("kliping/warc/files") or []),
         },
-        "articles": {"extracted": extracted, "written": written, "deferred_to_recovery": deferred},
+        "articles": {
+            "extracted": extracted,
+            "written": written,
+            "deferred_to_recovery": deferred,
+            "gone": _int(stats, "kliping/articles/gone"),
+        },
         "skipped": skipped,
         "errors": _prefixed(stats, "kliping/errors/"),
         "retried": retried,
         "bad_input": {"url_lines": _int(stats, "kliping/bad_input/url_lines")},
         "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
-        "per_outlet": {name: dict(counts) for name, counts in sorted((per_outlet or {}).items())},
+        "partly_unreachable_outlets": list(stats.get("kliping/partly_unreachable_outlets") or []),
+        "per_outlet": {name: outlets[name] for name in sorted(outlets)},
+        "uploads": {
+            "uploaded": _int(stats, "kliping/store/uploaded"),
+            "failed": _int(stats, "kliping/store/failed"),
+            "spooled": _int(stats, "kliping/store/spooled"),
+        },
+        "store_error": stats.get("kliping/store_error"),
         "invariants": invariants,
     }
 
@@ -158,6 +192,9 @@ def render_table(summary: Mapping[str, Any]) -> str:
         ("articles extracted", str(summary["articles"]["extracted"])),
         ("articles written", str(summary["articles"]["written"])),
     ]
+    if summary["articles"].get("gone"):
+        # Listed, but taken down (or never there): counted under their HTTP error, not failures.
+        rows.append(("articles gone (404/410)", str(summary["articles"]["gone"])))
     rows += [(f"skipped: {reason}", str(n)) for reason, n in summary["skipped"].items() if n]
     rows += [(f"error: {kind}", str(n)) for kind, n in summary["errors"].items()]
     retried = summary["retried"]
@@ -168,11 +205,26 @@ def render_table(summary: Mapping[str, Any]) -> str:
     if summary["bad_input"]["url_lines"]:
         rows.append(("bad URL lines", str(summary["bad_input"]["url_lines"])))
     for name, counts in summary["per_outlet"].items():
-        rows.append(
-            (f"outlet {name}", f"{counts.get('pages', 0)} pages, {counts.get('articles', 0)} articles")
-        )
+        if not (counts.get("pages") or counts.get("articles") or counts.get("failed")):
+            continue  # an outlet that could not be reached has its own line in the log
+        text = f"{counts.get('pages', 0)} pages, {counts.get('articles', 0)} articles"
+        if counts.get("gone"):
+            text += f", {counts['gone']} gone"
+        if counts.get("failed"):
+            text += f", {counts['failed']} failed"
+        rows.append((f"outlet {name}", text))
     for name, held in summary["invariants"].items():
         rows.append((f"check {name}", {True: "ok", False: "FAILED", None: "not checked"}[held]))
+    outcome = summary.get("outcome")
+    if outcome:
+        rows.append(("exit code", str(outcome["exit_code"])))
+        for reason in outcome["reasons"]:
+            # Outlets that could not be reached have their own line in the log already.
+            if reason["kind"] != "outlet_unreachable":
+                rows.append(("  because", reason["detail"]))
+        unreachable = sum(1 for r in outcome["reasons"] if r["kind"] == "outlet_unreachable")
+        if unreachable:
+            rows.append(("  because", f"{unreachable} outlet(s) could not be reached (one line each above)"))
     width = max(len(label) for label, _ in rows)
     lines = ["kliping run summary", "-" * (width + 14)]
     lines += [

@@ -269,8 +269,14 @@ class StoreFeedStorage:
         except FileNotFoundError:
             return  # the spool sweep sent it meanwhile
         except StoreError as exc:
-            logger.warning("%s; batch kept in the spool at %s (`kliping upload` sends it)", exc, self.path)
-            self._count("kliping/store/failed")
+            uploader = _uploader(self.crawler)
+            if uploader is not None:  # its final sweep tries again: one warning for both
+                uploader.upload_failed(self.key, str(exc), self.path)
+            else:
+                logger.warning(
+                    "%s; batch kept in the spool at %s (`kliping upload` sends it)", exc, self.path
+                )
+                self._count("kliping/store/failed")
             return
         self._count("kliping/store/uploaded")
 
@@ -281,6 +287,16 @@ class StoreFeedStorage:
 
 def _staged(feed_options: dict[str, Any] | None) -> bool:
     return (feed_options or {}).get("format") == STAGED_FORMAT
+
+
+def _uploader(crawler: Crawler) -> Any:
+    """The crawl's StoreUploader extension, or None."""
+    from archive.stores.extension import StoreUploader
+
+    try:
+        return crawler.get_extension(StoreUploader)
+    except RuntimeError:
+        return None
 
 
 def _store_for(crawler: Crawler, root: str, output: str) -> Store | None:

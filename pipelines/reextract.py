@@ -162,7 +162,8 @@ def extract_records(
     # they share it; and never forked from this process, which may be a crawl's (recovery).
     with extraction_pool(workers, options=options) as pool:
         for job in jobs:
-            window.append((job, pool.submit(run_story, job.pages, job.hints, job.run_id)))
+            # The story's own URL too: a single-page variant (?page=all) is not the article's URL.
+            window.append((job, pool.submit(run_story, job.pages, job.hints, job.run_id, job.url)))
             if len(window) >= workers * 4:
                 done_job, future = window.popleft()
                 record = future.result()

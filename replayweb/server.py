@@ -81,6 +81,10 @@ class Entry:
         return self._gz
 
 
+#: Header on the 404 answering a URL the manifests do not hold.
+NOT_SAVED_HEADER = "X-Replayweb"
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """One request as seen by the server. ``status`` is 0 when the connection was reset
@@ -524,8 +528,10 @@ class ReplayServer:
                     hdrs.append(("Content-Type", content_type_for(urlsplit(key).path, "text/html")))
                 _merge_headers(hdrs, fault.headers)
             elif entry is None:
-                body = f"404 Not Found: {key}\n".encode()
-                hdrs.append(("Content-Type", "text/plain; charset=utf-8"))
+                # A link the saved pages point to that was never saved: answered distinctly, so a
+                # crawl's 404s can be told apart from a site's own (``make demo`` counts them).
+                body = f"404 Not Found: {key} is not in the replayed manifest (never saved)\n".encode()
+                hdrs += [("Content-Type", "text/plain; charset=utf-8"), (NOT_SAVED_HEADER, "not-saved")]
 
         if chunks is not None:
             length = fault.stream_length if fault is not None else None

@@ -1,7 +1,9 @@
 """Scrapy settings of the kliping project.
 
-The ``KLIPING_*`` defaults live in :mod:`settings.defaults`; this module wires kliping's
-components into Scrapy and sets the crawl's manners.
+Every ``KLIPING_*`` setting is declared, typed and documented in :mod:`settings.model` (its
+defaults laid out as constants by :mod:`settings.defaults`); this module wires kliping's
+components into Scrapy and sets the crawl's manners. The environment and ``-s`` override it
+(precedence in docs/settings.md); the ``KlipingSettingsAddon`` checks everything once.
 """
 
 from settings.defaults import *  # noqa: F403
@@ -9,6 +11,8 @@ from settings.defaults import *  # noqa: F403
 BOT_NAME = "kliping"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl` (and so scrapyd's jobs) exits with kliping's exit code, not always 0.
+COMMANDS_MODULE = "cli.scrapy_commands"
 
 # Politeness: obey robots.txt, throttle adaptively, at most two connections per host.
 ROBOTSTXT_OBEY = True
@@ -114,4 +118,9 @@ FEED_STORAGES = {
     "file": "pipelines.feeds.LocalFeedStorage",
     "s3": "pipelines.feeds.StoreFeedStorage",
 }
-ADDONS = {"pipelines.feeds.OutletFeeds": 0, "settings.scrapy_addons.WithoutRemoteControl": 0}
+ADDONS = {
+    # Environment and checks first (update_pre_crawler_settings, before any spider reads a setting).
+    "settings.scrapy_addons.KlipingSettingsAddon": -100,
+    "pipelines.feeds.OutletFeeds": 0,
+    "settings.scrapy_addons.WithoutRemoteControl": 0,
+}

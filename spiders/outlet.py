@@ -10,36 +10,38 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, time
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from scrapy import Request
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from fetch.canonical import canonical_url, with_query
+from fetch.canonical import canonical_url
+from fetch.faults import RobotsUnreachable, failure_reason
+from fetch.robots import RobotsTxtMiddleware
 from fetch.runkeys import RunKeys
-from pipelines.seen import SEEN_KEY, SeenTracker
-from settings.outlets import Discovery, Outlet, load_outlets
-from spiders.base import KlipingSpider, describe_failure
+from pipelines.seen import SeenTracker
+from settings.outlets import Discovery, Outlet, outlet_for_url
+from spiders.base import describe_failure
 from spiders.discovery import Link
 from spiders.discovery.feed import links_from_feed
 from spiders.discovery.index import links_from_index
 from spiders.discovery.robots import sitemaps_from_robots
 from spiders.discovery.sitemap import links_from_sitemap
-from spiders.items import Page, StoryItem
+from spiders.pages import StorySpider
 from spiders.params import OutletSpiderParams, ParamsError, parse_params
 from state import SeenStore
 
 logger = logging.getLogger(__name__)
 
 
-class OutletSpider(KlipingSpider):
+class OutletSpider(StorySpider):
     """Reads each outlet's listings, then fetches the new article pages they link to."""
 
     name = "outlet"
@@ -52,13 +54,15 @@ class OutletSpider(KlipingSpider):
         self.params = parse_params(OutletSpiderParams, ours)
         super().__init__(*args, **theirs)
         self.reached: dict[str, int] = defaultdict(int)
-        self.unreached: dict[str, list[str]] = defaultdict(list)
+        #: outlet -> (host, real reason) of every listing that could not be fetched
+        self.unreached: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self.queued: dict[str, int] = defaultdict(int)
+        #: outlet -> counts the run's outcome reads (docs/operating.md, Exit codes)
+        self.health: dict[str, Counter[str]] = defaultdict(Counter)
         # Stories already decided this run, by a 16-byte digest of their URL, on disk: a first run
         # over sitemaps of 100,000 articles would otherwise hold them all in memory.
         self.taken = RunKeys()
         self.seen: SeenStore | None = None
-        self._outlets: dict[str, Outlet] | None = None
 
     def check_input(self) -> None:
         self.selected()
@@ -70,23 +74,6 @@ class OutletSpider(KlipingSpider):
         if unknown:
             raise ParamsError(f"unknown outlet {unknown[0]!r} (known: {', '.join(sorted(outlets))})")
         return [outlets[n] for n in names]
-
-    def outlets(self) -> dict[str, Outlet]:
-        """Every configured outlet by name, read once per run."""
-        if self._outlets is None:
-            self._outlets = dict(load_outlets(self.settings.getlist("KLIPING_OUTLETS_DIRS")))
-        return self._outlets
-
-    def outlet(self, name: str) -> Outlet:
-        """The outlet a request names. Requests carry the name, not the config: the disk queue and
-        Redis pickle every pending request, and an outlet's config is much larger than its name."""
-        return self.outlets()[name]
-
-    def frontier_kwargs(self, data: dict[str, Any]) -> dict[str, Any]:
-        """``cb_kwargs`` of a request resumed from the frontier; KeyError (the row is skipped) when
-        it names an outlet that is no longer configured."""
-        self.outlet(data["outlet"])
-        return data
 
     async def start(self) -> AsyncIterator[Any]:
         tracker = self.crawler.get_extension(SeenTracker)
@@ -154,6 +141,7 @@ class OutletSpider(KlipingSpider):
         key = hashlib.blake2b(url.encode("utf-8"), digest_size=16).digest()
         if key in self.taken:
             return None
+        self.health[outlet.name]["article_links"] += 1
         if not self.is_recent(outlet, link):
             self.count("kliping/skipped/before_since")
             return None
@@ -167,75 +155,21 @@ class OutletSpider(KlipingSpider):
             self.count("kliping/skipped/max_articles")
             return None
         self.queued[outlet.name] += 1
+        self.health[outlet.name]["requested"] += 1
         self.count("kliping/discovery/articles")
-        if outlet.pagination.mode == "single_page":
-            return self.page_request(
-                outlet, url, with_query(url, outlet.pagination.single_page_query), [], follow=False
-            )
-        return self.page_request(outlet, url, url, [], follow=outlet.pagination.mode == "follow")
+        return self.first_page_request(outlet, url)
 
-    # --- articles -------------------------------------------------------------------------------
-
-    def page_request(
-        self, outlet: Outlet, story_url: str, url: str, pages: list[Page], follow: bool
-    ) -> Request:
-        return Request(
-            url,
-            callback=self.parse_article,
-            errback=self.page_failed,
-            meta={SEEN_KEY: story_url},
-            cb_kwargs={"outlet": outlet.name, "story_url": story_url, "pages": pages, "follow": follow},
-        )
-
-    def parse_article(
-        self, response: Response, outlet: str, story_url: str, pages: list[Page], follow: bool
-    ) -> Iterator[StoryItem | Request]:
-        config = self.outlet(outlet)
-        if not isinstance(response, HtmlResponse):
-            self.count("kliping/skipped/not_html")
-            if pages:
-                yield self.story(config, story_url, pages)
-            return
-        pages = [*pages, self.page_from(response)]
-        following = self.next_page(response, config, story_url, pages) if follow else None
-        if following is not None:
-            yield self.page_request(config, story_url, following, pages, follow=True)
-            return
-        if len(pages) > 1:
-            self.count("kliping/articles/multi_page")
-        yield self.story(config, story_url, pages)
-
-    def next_page(self, response: Response, outlet: Outlet, story_url: str, pages: list[Page]) -> str | None:
-        """The URL of the story's next page, or None on its last page."""
-        if len(pages) >= outlet.pagination.max_pages:
-            return None
-        fetched = {p.url for p in pages}
-        for href in response.css(outlet.pagination.next_selector).getall():
-            url = urljoin(response.url, href.strip())
-            # A "next" link to another story (some layouts use rel=next for the next article) is not a page.
-            if url not in fetched and canonical_url(url, outlet.canonical) == story_url:
-                return url
-        return None
-
-    def story(self, outlet: Outlet, story_url: str, pages: list[Page]) -> StoryItem:
-        return StoryItem(pages=pages, outlet=outlet.name, hints=outlet.hints(story_url), url=story_url)
-
-    def page_failed(self, failure: Failure) -> Iterator[StoryItem | Request]:
-        request: Request = failure.request  # type: ignore[attr-defined]
-        kwargs = request.cb_kwargs
-        outlet = self.outlet(kwargs["outlet"])
-        pages: list[Page] = kwargs["pages"]
-        story_url: str = kwargs["story_url"]
-        self.request_failed(failure)
-        single = outlet.pagination.mode == "single_page" and not pages and request.url != story_url
-        if single and outlet.pagination.fallback_follow and isinstance(failure.value, HttpError):
-            # No all-in-one variant for this story (a one-page story, or a site section without it).
-            self.count("kliping/pagination/single_page_fallback")
-            yield self.page_request(outlet, story_url, story_url, [], follow=True)
-        elif pages:
-            # Keep what was fetched; the story stays unseen so a later run can fetch it whole.
-            self.count("kliping/errors/partial_story")
-            yield self.story(outlet, story_url, pages)
+    def failed_article(self, outlet: str, failure: Failure, *, first_page: bool) -> None:
+        """An article request that failed: *gone* when a listing links a page the site answers
+        404 or 410 for (taken down, or never there), otherwise *failed*."""
+        value = failure.value
+        if first_page and isinstance(value, HttpError) and value.response.status in GONE_STATUSES:
+            self.health[outlet]["gone"] += 1
+            self.count("kliping/articles/gone")
+        elif value is not None and (
+            isinstance(value, RobotsUnreachable) or failure_reason(value).section == "errors"
+        ):
+            self.health[outlet]["failed"] += 1
 
     def listing_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
@@ -243,20 +177,66 @@ class OutletSpider(KlipingSpider):
         if isinstance(failure.value, HttpError):
             # The site answered: the listing is stale or gone (an error, counted), the outlet reachable.
             self.reached[outlet.name] += 1
+            if request.cb_kwargs.get("kind") == "robots" and failure.value.response.status < 500:
+                # No robots.txt (RFC 9309: allow all): a source with no Sitemap lines, not an error.
+                self.count("kliping/discovery/no_robots_txt")
+                return
         else:
-            self.unreached[outlet.name].append(f"{request.url} ({describe_failure(failure)})")
+            host = urlsplit(request.url).netloc
+            self.unreached[outlet.name].append((host, describe_failure(failure)))
         self.request_failed(failure)
 
     def closed(self, reason: str) -> None:
-        lines = []
-        for name, failures in sorted(self.unreached.items()):
-            if not self.reached[name]:
-                lines.append(f"{name}: could not reach any listing: {', '.join(failures)}")
+        robots = self.crawler.get_downloader_middleware(RobotsTxtMiddleware)
+        down_hosts = robots.unreachable if robots is not None else {}
+        unreachable, partly = [], []
+        for outlet in self.selected():
+            name = outlet.name
+            health = self.health[name]
+            health["listings_reached"] = self.reached[name]
+            if self.unreached[name] and not self.reached[name]:
+                unreachable.append(
+                    f"{name}: could not reach any listing: {reasons_by_host(self.unreached[name])}"
+                )
+                continue
+            hosts = [
+                (h, why) for h, why in down_hosts.items() if outlet_for_url(f"http://{h}/", {name: outlet})
+            ]
+            if hosts:
+                partly.append(f"{name}: nothing fetched this run from {reasons_by_host(hosts)}")
         if self.crawler.stats is not None:
-            self.crawler.stats.set_value("kliping/unreachable_outlets", lines)
-        for line in lines:
+            self.crawler.stats.set_value("kliping/unreachable_outlets", unreachable)
+            self.crawler.stats.set_value("kliping/partly_unreachable_outlets", partly)
+            self.crawler.stats.set_value(
+                OUTLET_HEALTH, {name: dict(counts) for name, counts in sorted(self.health.items())}
+            )
+        # One line per outlet: the real reason, its hosts; the run summary and exit code follow.
+        for line in unreachable:
             logger.error("%s", line)
+        for line in partly:
+            logger.warning("%s", line)
         self.taken.close()
 
 
-__all__ = ["OutletSpider"]
+#: Article pages a site answers with these are gone (taken down), not a failure of the crawl.
+GONE_STATUSES = (404, 410)
+#: Stats key of the per-outlet counts the run's outcome reads.
+OUTLET_HEALTH = "kliping/outlet_health"
+
+
+def reasons_by_host(failures: list[tuple[str, str]], most: int = 3) -> str:
+    """``DNS lookup failed (a.example, b.example); timed out (c.example)``: each reason once, with
+    at most ``most`` hosts named, so a line stays short however many listings an outlet has."""
+    by_reason: dict[str, list[str]] = {}
+    for host, why in failures:
+        hosts = by_reason.setdefault(why, [])
+        if host not in hosts:
+            hosts.append(host)
+    parts = []
+    for why, hosts in by_reason.items():
+        named = ", ".join(hosts[:most]) + (f" and {len(hosts) - most} more" if len(hosts) > most else "")
+        parts.append(f"{why} ({named})")
+    return "; ".join(parts)
+
+
+__all__ = ["GONE_STATUSES", "OUTLET_HEALTH", "OutletSpider", "reasons_by_host"]

@@ -22,7 +22,7 @@ def test_an_unreachable_outlet_is_one_line_and_a_failure(kliping: Kliping) -> No
     )
     assert result.code == 1
     assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.startswith("detik: could not reach")]
+    lines = [line for line in result.stderr.splitlines() if "] ERROR: detik: could not reach" in line]
     assert len(lines) == 1
     assert "connection refused" in lines[0]
 

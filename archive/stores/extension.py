@@ -65,6 +65,9 @@ class StoreUploader:
         self.store = store
         self.spool = spool
         self.pending: list[Deferred[Any]] = []
+        #: spool keys whose upload failed this run: each is warned about and counted once, however
+        #: often it is tried again (the final sweep retries everything).
+        self.failed_keys: set[str] = set()
         # Fired when every text batch is stored (and staged Parquet converted): the final sweep waits.
         self.feeds_closed: Deferred[None] = Deferred()
         crawler.signals.connect(self.warc_closed, signal=warc_file_closed)
@@ -104,11 +107,18 @@ class StoreUploader:
         except FileNotFoundError:
             return True
         except StoreError as exc:
-            logger.warning("%s; kept in the spool at %s (`kliping upload` sends it)", exc, path)
-            self._inc("kliping/store/failed")
+            self.upload_failed(spool_key(self.spool, path), str(exc), path)
             return False
         self._inc("kliping/store/uploaded")
         return True
+
+    def upload_failed(self, key: str, why: str, path: Path) -> None:
+        """A file stays in the spool: one warning and one count per file and run."""
+        if key in self.failed_keys:
+            return
+        self.failed_keys.add(key)
+        self._inc("kliping/store/failed")
+        logger.warning("%s; kept in the spool at %s (`kliping upload` sends it)", why, path)
 
     def _put_warc(self, warc: Path) -> None:
         self.put(warc)
@@ -132,9 +142,8 @@ class StoreUploader:
         if result.sent:
             self._inc("kliping/store/uploaded", len(result.sent))
             logger.info("sent %d spooled file(s) %s to %s", len(result.sent), when, self.store.uri)
-        for line in result.failed:
-            self._inc("kliping/store/failed")
-            logger.warning("%s; kept in the spool (`kliping upload` sends it)", line)
+        for key, line in zip(result.failed_keys, result.failed, strict=True):
+            self.upload_failed(key, line, self.spool / key)
 
     def engine_started(self) -> None:
         d = deferToThread(self._sweep)

@@ -56,6 +56,8 @@ class SpoolResult:
 
     sent: list[tuple[str, int]] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    #: the spool keys of the files that failed, in the order of ``failed``
+    failed_keys: list[str] = field(default_factory=list)
 
     @property
     def bytes_sent(self) -> int:
@@ -74,6 +76,7 @@ def upload_spool(store: Store, root: Path) -> SpoolResult:
             continue  # sent meanwhile by another pass (the crawl's own uploader or `kliping upload`)
         except StoreError as exc:
             result.failed.append(str(exc))
+            result.failed_keys.append(key)
             continue
         result.sent.append((key, size))
     return result

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from cli.common import EXIT_FAILURES, EXIT_OK, BadInput, crawl_options, quiet, settings_for
-from cli.outcome import exit_code
+from cli.common import BadInput, crawl_options, quiet, settings_for
+from cli.outcome import run_exit_code
 
 HELP = "crawl outlets for new articles"
 DESCRIPTION = (
@@ -47,7 +46,5 @@ def run(args: argparse.Namespace) -> int:
     preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
     check_state(settings)
     stats = run_spider("outlet", settings, quiet=quiet(args), **spider_args)
-    unreachable = stats.get("kliping/unreachable_outlets") or []
-    for line in unreachable:
-        print(line, file=sys.stderr)
-    return exit_code(stats, EXIT_FAILURES if unreachable else EXIT_OK, errors_fail=False)
+    # Decided by the run's monitor from its summary (cli.outcome), recorded in summary.json.
+    return run_exit_code(stats)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.common import EXIT_BAD_INPUT, EXIT_OK, crawl_options, quiet, settings_for
-from cli.outcome import exit_code
+from cli.common import EXIT_BAD_INPUT, crawl_options, quiet, settings_for
+from cli.outcome import run_exit_code
 
 HELP = "fetch a file of URLs"
 DESCRIPTION = (
-    "Fetch every URL of FILE (one per line; blank lines and # comments allowed) into WARC and "
-    "text records. Each bad line is reported as FILE:LINE: reason (malformed, unsupported scheme, "
-    "duplicate) and the good lines are still fetched; the exit code is then 2."
+    "Fetch every URL of FILE (one per line; blank lines and # comments allowed, also after a URL "
+    "and a space) into WARC and text records. A URL of a configured outlet gets that outlet's "
+    "pagination and extraction hints. Each bad line is reported as FILE:LINE: reason (malformed, "
+    "unsupported scheme, too long, duplicate; after 20, the rest in one line) and the good lines "
+    "are still fetched; the exit code is then 2."
 )
 PARENTS = (crawl_options,)
 
@@ -22,16 +24,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from spiders.urllist import read_url_list
+    from spiders.urllist import read_url_list, report_lines
 
-    # The list first: a wrong path or an empty file is reported before Scrapy is even imported.
-    good, bad = read_url_list(args.file)
-    for line in bad:
+    settings = settings_for(args)
+    # Scrapy drops longer URLs unseen (its UrlLengthMiddleware): here they are bad lines, reported.
+    good, bad = read_url_list(args.file, max_length=settings.getint("URLLENGTH_LIMIT"))
+    for line in report_lines(bad):
         print(line, file=sys.stderr)
     if not good:
         print(f"{args.file}: no fetchable URL", file=sys.stderr)
         return EXIT_BAD_INPUT
-    settings = settings_for(args)
     from archive.stores.check import preflight
     from cli.runner import run_spider
     from state import check_state
@@ -39,4 +41,4 @@ def run(args: argparse.Namespace) -> int:
     preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
     check_state(settings)
     stats = run_spider("urls", settings, quiet=quiet(args), file=args.file, report_bad_lines="0")
-    return exit_code(stats, EXIT_BAD_INPUT if bad else EXIT_OK)
+    return run_exit_code(stats)

@@ -178,6 +178,8 @@ def load_outlet(path: Path) -> Outlet:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise OutletConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise OutletConfigError(f"{path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise OutletConfigError(f"{path}: not valid TOML ({exc})") from exc
     try:

@@ -240,3 +240,96 @@ def test_kliping_wacz_without_warcs_is_one_line(kliping: Kliping) -> None:
     result = kliping("wacz", "--run", "nope")
     assert result.code == 2
     assert result.stderr.strip() == "kliping wacz: data/warc: no WARC directory"
+
+
+def wacz_records(wacz: Path) -> list[Any]:
+    """Every record of every WARC inside a WACZ."""
+    import io
+    import zipfile
+
+    out = []
+    with zipfile.ZipFile(wacz) as archive:
+        for name in archive.namelist():
+            if name.startswith("archive/"):
+                for record in ArchiveIterator(io.BytesIO(archive.read(name))):
+                    record.content_stream().read()
+                    out.append(record)
+    return out
+
+
+def wacz_pages(wacz: Path) -> list[dict[str, Any]]:
+    import zipfile
+
+    lines = zipfile.ZipFile(wacz).read("pages/pages.jsonl").decode("utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_the_page_list_names_every_article_with_its_title_and_capture_time(two_runs: Kliping) -> None:
+    result = two_runs("wacz", "--run", "run-one", "-o", "one.wacz")
+    assert result.code == 0, result.stderr
+    header, *pages = wacz_pages(two_runs.cwd / "one.wacz")
+    assert header == {"format": "json-pages-1.0", "id": "pages", "title": "Pages"}
+    rows = [
+        r
+        for r in read_jsonl(sorted((two_runs.cwd / "data" / "text").rglob("*.jsonl")))
+        if r["run_id"] == "run-one"
+    ]
+    assert sorted((p["url"], p["title"]) for p in pages) == sorted((r["url"], r["title"]) for r in rows)
+    responses = {
+        r.rec_headers.get_header("WARC-Target-URI"): r.rec_headers.get_header("WARC-Date")
+        for r in wacz_records(two_runs.cwd / "one.wacz")
+        if r.rec_type == "response"
+    }
+    assert all(page["ts"] == responses[page["url"]] for page in pages)
+
+
+def test_an_incremental_runs_wacz_holds_the_originals_of_its_revisits(two_runs: Kliping) -> None:
+    result = two_runs("wacz", "--run", "run-two", "-o", "two.wacz")
+    assert result.code == 0, result.stderr
+    assert "originals of " in result.stderr
+    records = wacz_records(two_runs.cwd / "two.wacz")
+    revisits = [r for r in records if r.rec_type == "revisit"]
+    assert revisits  # run two fetched the same pages again
+    originals = {
+        (r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers.get_header("WARC-Payload-Digest"))
+        for r in records
+        if r.rec_type == "response"
+    }
+    for revisit in revisits:
+        target = revisit.rec_headers.get_header("WARC-Refers-To-Target-URI")
+        assert (target, revisit.rec_headers.get_header("WARC-Payload-Digest")) in originals
+    assert len(wacz_pages(two_runs.cwd / "two.wacz")) == 1 + len(article_urls(FIXTURE_SITE))
+    alone = two_runs("wacz", "--run", "run-two", "-o", "alone.wacz", "--no-originals")
+    assert alone.code == 0, alone.stderr
+    assert "without their originals (--no-originals)" in alone.stderr
+    assert not [
+        r
+        for r in wacz_records(two_runs.cwd / "alone.wacz")
+        if r.rec_type == "response" and "/berita/" in r.rec_headers.get_header("WARC-Target-URI")
+    ]
+
+
+def test_titles_in_the_page_list_are_plain_text() -> None:
+    from archive.wacz import html_title, plain_title
+
+    assert plain_title("<b>Banjir</b> &amp; longsor\x07\u2028di  Garut") == "Banjir & longsor di Garut"
+    assert html_title(b"<title>Harga &lt;cabai&gt; <script>x</script></title>", None) == "Harga <cabai> x"
+
+
+def test_kliping_wacz_check_validates_quietly(two_runs: Kliping) -> None:
+    import os
+    import subprocess
+    import sys
+
+    two_runs("wacz", "--run", "run-one", "-o", "checked.wacz")
+    # Python's own warning filters, not the test runner's "ignore": py-wacz's pkg_resources
+    # DeprecationWarning would show here.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    for args in (["--check", "checked.wacz"], ["--run", "run-one", "-o", "again.wacz"]):
+        done = subprocess.run(
+            [sys.executable, "-W", "default", "-m", "cli", "wacz", *args],
+            cwd=two_runs.cwd, env=env, capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "pkg_resources" not in done.stderr and "Warning" not in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1

@@ -13,11 +13,12 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURE_SITE, REPO, Result
+from tests.conftest import FIXTURE_SITE, REPO, Kliping, Result
 from tests.polling import listening, wait_until
 from tests.test_scrape import article_urls
 from tests.warcs import warc_files
@@ -40,30 +41,30 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.fixture(scope="module")
-def wayback(tmp_path_factory: pytest.TempPathFactory, gzip_scraped: tuple[Path, Result]) -> Iterator[str]:
-    """pywb serving a collection built from a crawl of the fixture site (served gzip-encoded)."""
+#: The pywb configuration docs/archive.md has the reader write (without one wayback says
+#: "No such file or directory: './config.yaml'").
+CONFIG = "framed_replay: true\n"
+
+
+@contextmanager
+def serve_collection(archive: Path, *add: str) -> Iterator[str]:
+    """pywb serving a collection made as docs/archive.md shows: init, add, config.yaml, wayback."""
     if not (PYWB_BIN / "wayback").exists():
         pytest.skip(".venv-pywb is absent: run `make pywb` to build pywb's own virtualenv")
-    root = tmp_path_factory.mktemp("pywb")
-    scraped, result = gzip_scraped
-    assert result.code == 0, result.stderr
-    archive = root / "archive"
-    archive.mkdir()
+    archive.mkdir(parents=True)
     subprocess.run(
         [str(PYWB_BIN / "wb-manager"), "init", "kliping"], cwd=archive, check=True, capture_output=True
     )
-    # wb-manager copies the WARCs into the collection: the shared scrape stays as it was.
-    warcs = [str(p) for p in warc_files(scraped / "data" / "warc")]
-    subprocess.run(
-        [str(PYWB_BIN / "wb-manager"), "add", "kliping", *warcs], cwd=archive, check=True, capture_output=True
-    )
+    # wb-manager copies the files into the collection: what the test built stays as it was.
+    subprocess.run([str(PYWB_BIN / "wb-manager"), "add", *add], cwd=archive, check=True, capture_output=True)
+    (archive / "config.yaml").write_text(CONFIG, encoding="utf-8")
     port = free_port()
+    log = open(archive / "wayback.log", "wb")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [str(PYWB_BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1", "-t", "2"],
         cwd=archive,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_until(lambda: server.poll() is not None or listening(port), 60, "pywb to listen")
@@ -72,7 +73,27 @@ def wayback(tmp_path_factory: pytest.TempPathFactory, gzip_scraped: tuple[Path, 
     finally:
         server.terminate()
         server.wait(timeout=30)
-        shutil.rmtree(archive, ignore_errors=True)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def wayback_dir(
+    tmp_path_factory: pytest.TempPathFactory, gzip_scraped: tuple[Path, Result]
+) -> Iterator[Path]:
+    """pywb serving a collection built from a crawl of the fixture site (served gzip-encoded)."""
+    root = tmp_path_factory.mktemp("pywb")
+    scraped, result = gzip_scraped
+    assert result.code == 0, result.stderr
+    warcs = [str(p) for p in warc_files(scraped / "data" / "warc")]
+    with serve_collection(root / "archive", "kliping", *warcs) as url:
+        (root / "url").write_text(url, encoding="utf-8")
+        yield root
+    shutil.rmtree(root / "archive", ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def wayback(wayback_dir: Path) -> str:
+    return (wayback_dir / "url").read_text(encoding="utf-8")
 
 
 def original_bytes(url: str) -> bytes:
@@ -96,3 +117,36 @@ def test_the_id_url_returns_the_original_bytes(wayback: str) -> None:
     if headers.get("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
     assert body == original_bytes(url)
+
+
+def test_wayback_starts_without_a_config_error(wayback: str, wayback_dir: Path) -> None:
+    fetch(f"{wayback}/2id_/{article_urls(FIXTURE_SITE)[0]}")
+    log = (wayback_dir / "archive" / "wayback.log").read_text(errors="replace")
+    assert "config.yaml" not in log and "Errno" not in log, log
+
+
+def test_the_wacz_of_an_incremental_run_replays_on_its_own(
+    tmp_path: Path, gzip_scraped: tuple[Path, Result]
+) -> None:
+    # Two scrapes into one output: the second archives only revisits of the first's pages.
+    from replayweb import ReplayWeb
+
+    kliping = Kliping(tmp_path)
+    (tmp_path / "links.txt").write_text("\n".join(article_urls(FIXTURE_SITE)) + "\n", encoding="utf-8")
+    with ReplayWeb([FIXTURE_SITE]) as web:
+        for run in ("run-a", "run-b"):
+            done = kliping(
+                "scrape", "links.txt", "--proxy", web.proxy_url, "-s", f"KLIPING_RUN_ID={run}",
+                "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "KLIPING_EXTRACT_WORKERS=1",
+            )  # fmt: skip
+            assert done.code == 0, done.stderr
+    done = kliping("wacz", "--run", "run-b", "-o", "b.wacz")
+    assert done.code == 0, done.stderr
+    # Only the WACZ goes into pywb's collection: nothing of run a beside it.
+    with serve_collection(tmp_path / "pywb", "--unpack-wacz", "kliping", str(tmp_path / "b.wacz")) as url:
+        for page in article_urls(FIXTURE_SITE):
+            status, headers, body = fetch(f"{url}/2id_/{page}")
+            assert status == 200, page
+            if headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            assert body == original_bytes(page)

@@ -18,11 +18,12 @@ from tests.conftest import Kliping
         ),
         (
             "KLIPING_WARC_GZIP_LEVEL=11",
-            "kliping crawl: setting KLIPING_WARC_GZIP_LEVEL: '11' is out of range (expected 0 to 9)",
+            "kliping crawl: setting KLIPING_WARC_GZIP_LEVEL: '11' is out of range (must be at most 9)",
         ),
         (
             "KLIPING_WARC_ENABLED=maybe",
-            "kliping crawl: setting KLIPING_WARC_ENABLED: 'maybe' is not a boolean (use 1/0 or true/false)",
+            "kliping crawl: setting KLIPING_WARC_ENABLED: 'maybe' is not a boolean"
+            " (use 1/0, true/false, yes/no or on/off)",
         ),
         (
             "KLIPING_PROGRESS_INTERVAL=soon",

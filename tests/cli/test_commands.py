@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.conftest import FIXTURE_OUTLETS, Kliping
+from cli.common import EXIT_CODE_MEANINGS
+from tests.conftest import FIXTURE_OUTLETS, REPO, Kliping
 
 COMMANDS = {
     "crawl": "OUTLET",
@@ -22,7 +25,29 @@ def test_the_top_level_help_lists_every_command(kliping: Kliping) -> None:
     assert result.code == 0
     for name in COMMANDS:
         assert f"    {name} " in result.stdout
-    assert "Exit codes" in result.stdout
+    assert "``" not in result.stdout  # no raw reStructuredText
+
+
+def test_the_help_names_every_exit_code(kliping: Kliping) -> None:
+    for args in (["--help"], ["crawl", "--help"]):
+        result = kliping(*args)
+        assert result.code == 0
+        listed = re.findall(r"^ +(\d+)  \S", result.stdout.split("exit codes", 1)[1], re.M)
+        assert [int(code) for code in listed] == list(EXIT_CODE_MEANINGS)
+
+
+def test_version_names_kliping_and_its_engines(kliping: Kliping) -> None:
+    result = kliping("--version")
+    assert result.code == 0
+    assert re.fullmatch(
+        r"kliping \S+ \(Scrapy \S+, Trafilatura \S+, warcio \S+, Python \S+\)\n", result.stdout
+    )
+
+
+def test_the_operating_docs_list_the_same_exit_codes() -> None:
+    text = (REPO / "docs" / "operating.md").read_text(encoding="utf-8")
+    table = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    assert [int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)] == list(EXIT_CODE_MEANINGS)
 
 
 @pytest.mark.parametrize(("command", "mentions"), COMMANDS.items())

@@ -35,8 +35,9 @@ PAGES = [
 def test_the_crawl_process_does_not_import_the_extraction_stack() -> None:
     code = (
         "import sys, pipelines.extract, pipelines.pool\n"
-        "heavy = {'extract', 'trafilatura', 'pycld2', 'justext', 'pipelines.worker'} & set(sys.modules)\n"
-        "print(sorted(heavy))"
+        # extract.options (the options model the settings model reads) is light; the stack is not.
+        "heavy = {'extract.core', 'trafilatura', 'pycld2', 'justext', 'pipelines.worker'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""A full output volume stops the run with one clear line, exit 1, and no corrupt file under a final name."""
+"""A full output volume stops the run with one clear line, exit 6, and no corrupt file under a final name."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def scrape_into(kliping: Kliping, volume: Path, min_free: int) -> tuple[int, str
 
 def test_low_free_space_stops_the_run_before_a_write_fails(kliping: Kliping, tiny_volume: Path) -> None:
     code, err = scrape_into(kliping, tiny_volume, min_free=800_000)
-    assert code == 1, err
+    assert code == 6, err  # EXIT_NO_SPACE
     assert "stopped: no space left on device for" in err
     assert "Traceback" not in err
     assert not list(tiny_volume.rglob("*.open"))

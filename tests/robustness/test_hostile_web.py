@@ -213,7 +213,9 @@ def test_an_unreachable_robots_txt_keeps_the_crawl_off_its_host(kliping: Kliping
     urls, other = scrape_with_robots_fault(kliping, robots_fault)
     summary = summary_of(kliping.cwd / "data")
     assert summary["errors"].get("robots_txt_unavailable") == 1, summary["errors"]
-    assert summary["skipped"].get("robots") == len(urls), summary["skipped"]
+    # Not the site's rules (skipped.robots): its host could not be reached.
+    assert summary["skipped"].get("host_unreachable") == len(urls), summary["skipped"]
+    assert summary["skipped"].get("robots") == 0, summary["skipped"]
     rows = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
     assert {row["url"] for row in rows} == {other}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,11 @@ def scrapyd(tmp_path: Path) -> Any:
         "eggs_dir = eggs\nlogs_dir = logs\nitems_dir =\ndbs_dir = dbs\nmax_proc = 1\npoll_interval = 0.5\n"
     )
     binary = Path(sys.executable).with_name("scrapyd")
-    proc = subprocess.Popen([str(binary)], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Jobs inherit scrapyd's environment: settings (and credentials) given there reach every job
+    # without appearing in a schedule call, scrapyd's log or ps (docs/scheduling.md).
+    env = {**os.environ, "KLIPING_EXTRACT_WORKERS": "1", "KLIPING_SCRAPY_AUTOTHROTTLE_ENABLED": "0"}
+    log = open(home / "scrapyd.out", "wb")  # noqa: SIM115 (closed below, after scrapyd ends)
+    proc = subprocess.Popen([str(binary)], cwd=home, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -92,6 +97,7 @@ def scrapyd(tmp_path: Path) -> Any:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
 
 
 def test_a_deployed_egg_runs_a_scheduled_crawl(scrapyd: Any, tmp_path: Path) -> None:
@@ -112,8 +118,6 @@ def test_a_deployed_egg_runs_a_scheduled_crawl(scrapyd: Any, tmp_path: Path) -> 
                     f"KLIPING_OUTPUT={output}",
                     f"KLIPING_PROXY={web.proxy_url}",
                     f"KLIPING_OUTLETS_DIRS={outlets}",
-                    "AUTOTHROTTLE_ENABLED=0",
-                    "KLIPING_EXTRACT_WORKERS=1",
                 ],
             },
         )["jobid"]
@@ -128,3 +132,53 @@ def test_a_deployed_egg_runs_a_scheduled_crawl(scrapyd: Any, tmp_path: Path) -> 
     rows = read_jsonl(sorted((output / "text").rglob("*.jsonl")))
     assert sorted(row["url"] for row in rows) == sorted(articles)
     assert warc_files(output / "warc")
+    assert f"job='{job}'" in (home / "scrapyd.out").read_text(errors="replace")
+    assert "Process died" not in (home / "scrapyd.out").read_text(errors="replace")  # exit status 0
+
+
+def run_job(base: str, home: Path, settings: list[str]) -> tuple[str, str]:
+    """Schedule a crawl of an outlet nobody serves, wait until scrapyd lists it finished; returns
+    the job's own log and scrapyd's log."""
+    job = call(
+        f"{base}/schedule.json",
+        {"project": "kliping", "spider": "outlet", "outlet": "detik", "setting": settings},
+    )["jobid"]
+
+    def finished() -> bool:
+        return any(j["id"] == job for j in call(f"{base}/listjobs.json?project=kliping")["finished"])
+
+    wait_until(finished, 180, f"scrapyd job {job} to finish")
+    job_log = next((home / "logs").rglob(f"{job}.log")).read_text(errors="replace")
+    daemon_log = (home / "scrapyd.out").read_text(errors="replace")
+    ended = ("Process died", "Process finished")
+    (line,) = [
+        line for line in daemon_log.splitlines() if f"job='{job}'" in line and any(e in line for e in ended)
+    ]
+    return job_log, line
+
+
+def test_a_job_stopped_by_an_unusable_store_is_not_reported_as_plain_success(
+    scrapyd: Any, tmp_path: Path
+) -> None:
+    base, home = scrapyd
+    egg = build_egg(tmp_path)
+    call(f"{base}/addversion.json", {"project": "kliping", "version": "1"}, {"egg": egg.read_bytes()})
+    endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens: the store cannot be used
+    job_log, daemon_line = run_job(
+        base,
+        home,
+        [
+            "KLIPING_OUTPUT=s3://kliping-test/out",
+            f"KLIPING_S3_ENDPOINT_URL={endpoint}",
+            "KLIPING_S3_MAX_ATTEMPTS=1",
+        ],
+    )
+    # listjobs.json shows every ended job as "finished"; its exit status tells them apart.
+    assert "Process died: exitstatus=2" in daemon_line
+    assert f"S3 endpoint {endpoint}" in job_log
+    assert "Traceback" not in job_log
+    secret = "do-not-show-this-secret"
+    job_log, daemon_line = run_job(base, home, [f"KLIPING_S3_SECRET_ACCESS_KEY={secret}"])
+    assert "Process died: exitstatus=2" in daemon_line
+    assert "a secret is not taken from the command line" in job_log
+    assert secret not in job_log

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,8 +119,10 @@ def test_s3_gone_mid_run_loses_nothing_and_kliping_upload_sends_the_spool(
             proc.kill()
         if moto.proc is None:
             moto.start()  # state is empty after a restart
-    assert proc.returncode == 0, err
+    assert proc.returncode == 1, err  # uploads failed: files left in the spool
     assert "Traceback" not in err
+    warned = re.findall(r"upload of (\S+) failed", err)
+    assert sorted(warned) == sorted(set(warned)), err  # each file warned about once
     spool = kliping.cwd / "data" / "spool"
     kept = {p.relative_to(spool).as_posix(): p.read_bytes() for p in spooled_files(spool)}
     kinds = {key.split("/")[0] + ":" + key.rsplit(".", 1)[-1] for key in kept}
