@@ -116,6 +116,13 @@ def build_summary(
         "errors": _prefixed(stats, "kliping/errors/"),
         "retried": retried,
         "bad_input": {"url_lines": _int(stats, "kliping/bad_input/url_lines")},
+        # Remote output (archive/stores/extension.py): files sent, files the run's last pass could
+        # not send, and files waiting in the local spool for the next run or `kliping upload`.
+        "uploads": {
+            "sent": _int(stats, "kliping/store/uploaded"),
+            "failed": _int(stats, "kliping/store/failed_at_end"),
+            "left_in_spool": _int(stats, "kliping/store/spooled"),
+        },
         "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
         "per_outlet": {name: dict(counts) for name, counts in sorted((per_outlet or {}).items())},
         "invariants": invariants,
@@ -165,6 +172,10 @@ def render_table(summary: Mapping[str, Any]) -> str:
         reasons = ", ".join(f"{name}: {n}" for name, n in retried["by_reason"].items())
         gave_up = f", gave up on {retried['gave_up']}" if retried["gave_up"] else ""
         rows.append(("retried", f"{retried['requests']} ({reasons}){gave_up}"))
+    uploads = summary["uploads"]
+    if any(uploads.values()):
+        left = f", {uploads['left_in_spool']} left in the spool" if uploads["left_in_spool"] else ""
+        rows.append(("uploads", f"{uploads['sent']} sent{left}"))
     if summary["bad_input"]["url_lines"]:
         rows.append(("bad URL lines", str(summary["bad_input"]["url_lines"])))
     for name, counts in summary["per_outlet"].items():
