@@ -1,9 +1,11 @@
 """``kliping``: crawl outlets, scrape a URL list, re-extract WARC files, and look after the output.
 
 Exit codes: 0 done; 1 the run had failures (an outlet unreachable, URLs that could not be
-fetched, pages the extractor failed on); 2 bad input (a bad URL line, a missing file, an unknown
-outlet, a bad setting or outlet config); 3 the run's invariants broke (responses fetched but not
-archived, articles extracted but not written); 70 an internal error; 130 interrupted.
+fetched, pages the extractor failed on, files left in the upload spool); 2 bad input (a bad URL
+line, a missing file, an unknown outlet, a bad setting or outlet config); 3 the run's invariants
+broke (responses fetched but not archived, articles extracted but not written); 5 a state file or
+the work directory is unusable; 6 stopped for lack of space; 70 an internal error; 75 another run
+holds the work directory; 130 interrupted.
 Settings: docs/settings.md; operating: docs/operating.md.
 """
 
@@ -19,6 +21,9 @@ from cli.common import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_NO_SPACE,
+    EXIT_STATE,
     BadInput,
     common_options,
 )
@@ -56,6 +61,23 @@ BAD_INPUT_ERRORS = (
 )
 
 
+#: Exceptions with an exit code of their own, as (module, class, code): looked up like the above.
+CODED_ERRORS = (
+    ("state", "StateFileError", EXIT_STATE),
+    ("state.lock", "WorkdirLocked", EXIT_LOCKED),
+    ("lifecycle.startup", "NoSpace", EXIT_NO_SPACE),
+)
+
+
+def coded_exit(exc: BaseException) -> int | None:
+    """The exit code of an exception that has one of its own (unusable state, locked, no space)."""
+    for module_name, class_name, code in CODED_ERRORS:
+        cls = getattr(sys.modules.get(module_name), class_name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return code
+    return None
+
+
 def is_bad_input(exc: BaseException) -> bool:
     if isinstance(exc, BadInput):
         return True
@@ -75,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
+        code = coded_exit(exc)
+        if code is not None:
+            print(f"kliping {args.command}: {exc}", file=sys.stderr)
+            return code
         if is_bad_input(exc):
             print(f"kliping {args.command}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

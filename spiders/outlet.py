@@ -24,7 +24,8 @@ from twisted.python.failure import Failure
 
 from fetch.canonical import canonical_url, with_query
 from fetch.runkeys import RunKeys
-from pipelines.seen import SEEN_KEY, SeenTracker
+from lifecycle.extension import RunLifecycle
+from lifecycle.keys import SEEN_META
 from settings.outlets import Discovery, Outlet, load_outlets
 from spiders.base import KlipingSpider, describe_failure
 from spiders.discovery import Link
@@ -89,8 +90,8 @@ class OutletSpider(KlipingSpider):
         return data
 
     async def start(self) -> AsyncIterator[Any]:
-        tracker = self.crawler.get_extension(SeenTracker)
-        self.seen = tracker.store if tracker is not None else None
+        lifecycle = self.crawler.get_extension(RunLifecycle)
+        self.seen = lifecycle.store if lifecycle is not None else None
         for outlet in self.selected():
             for source in outlet.discovery:
                 yield self.listing_request(outlet, source.kind, source.url, source)
@@ -183,7 +184,7 @@ class OutletSpider(KlipingSpider):
             url,
             callback=self.parse_article,
             errback=self.page_failed,
-            meta={SEEN_KEY: story_url},
+            meta={SEEN_META: story_url},
             cb_kwargs={"outlet": outlet.name, "story_url": story_url, "pages": pages, "follow": follow},
         )
 
