@@ -17,6 +17,8 @@ KLIPING_RUN_ID = ""
 #: Local directory for files in progress and for the seen-article state and frontier (also when
 #: output is on S3). It does not follow ``--output``: runs into dated output directories still
 #: share one state; give a separate crawl (a demo, an experiment) its own ``KLIPING_WORKDIR``.
+#: One run at a time: a run holds an OS lock on ``<KLIPING_WORKDIR>/kliping.lock``, and a second
+#: one exits 75.
 KLIPING_WORKDIR = "data"
 
 # --- outlets ------------------------------------------------------------------------------------
@@ -218,18 +220,22 @@ KLIPING_S3_SECRET_ACCESS_KEY = ""
 KLIPING_S3_SESSION_TOKEN = ""
 # --- reliability --------------------------------------------------------------------------------
 
-#: At start-up, recover WARC files a killed crawl left ``.open``: cut to the last whole record,
-#: checked, renamed (cut bytes kept in ``.tail``; unusable files moved aside as ``.damaged``).
+#: Before the crawl (the recovery step, docs/reliability.md), recover WARC files a killed crawl
+#: left ``.open``: cut to the last whole record, checked, renamed (cut bytes kept in ``.tail``;
+#: unusable files moved aside as ``.damaged``); and write the CDXJ indexes a kill or a full disk
+#: left missing or half-written. Off: no recovery step at all.
 KLIPING_RECOVER_ON_START = True
 
 #: At start-up, complete the text of killed runs: re-extract from their WARCs the articles a text
 #: format's batches lack and write them, in every format of ``KLIPING_TEXT_FORMATS``, as
 #: ``text/<outlet>/<date>/<run>-recovered-<n>.<ext>`` (remote output: into the spool); then settle
-#: frontier and seen store. Needs ``KLIPING_RECOVER_ON_START``.
+#: frontier and seen store with the keys their story records name. Needs
+#: ``KLIPING_RECOVER_ON_START``.
 KLIPING_RECOVER_TEXT = True
 
 #: Keep article requests in a durable frontier (SQLite) so a killed crawl resumes instead of
-#: starting over; a job that finishes cleanly is forgotten.
+#: starting over; a job that finishes cleanly is forgotten, but for the articles it still owes
+#: (their extraction or storage failed), which its next run fetches first.
 KLIPING_FRONTIER_ENABLED = True
 
 #: The frontier's SQLite file; empty: ``<KLIPING_WORKDIR>/state/frontier.sqlite``.
