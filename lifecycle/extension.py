@@ -52,6 +52,20 @@ logger = logging.getLogger(__name__)
 NOTHING_OWED_DROPS = ("NotAnArticle", "TooLarge")
 
 
+def answered(response: Response, crawler: Crawler) -> bool:
+    """Whether the response reached its callback rather than its errback: HttpErrorMiddleware
+    turns other statuses into errors (a 404 is a failed fetch, not a page that owes nothing)."""
+    if 200 <= response.status < 300 or response.meta.get("handle_httpstatus_all"):
+        return True
+    allowed = response.meta.get("handle_httpstatus_list")
+    if allowed is None:
+        spider = crawler.spider
+        allowed = getattr(spider, "handle_httpstatus_list", None) or crawler.settings.getlist(
+            "HTTPERROR_ALLOWED_CODES"
+        )
+    return response.status in {int(code) for code in allowed}
+
+
 class RunLifecycle:
     """Scrapy extension: settles each article once it is durable (see the module doc)."""
 
@@ -115,7 +129,7 @@ class RunLifecycle:
         return exporter
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
-        if not isinstance(response, Response):
+        if not isinstance(response, Response) or not answered(response, self.crawler):
             # An errback's item (a story missing a page): written, but owed, so a later run can
             # fetch the story whole.
             request = getattr(response, "request", None)
@@ -135,7 +149,7 @@ class RunLifecycle:
         if not isinstance(response, Response):
             return
         keys = ArticleKeys.from_meta(response.meta)
-        if type(exception).__name__ in NOTHING_OWED_DROPS:
+        if type(exception).__name__ in NOTHING_OWED_DROPS and answered(response, self.crawler):
             self.nothing_owed(keys)
         else:
             self._owe(keys)
@@ -278,21 +292,8 @@ class LifecycleSpiderMiddleware:
             return obj, False
         return obj, True  # any other item
 
-    def _answered(self, response: Response) -> bool:
-        """Whether the response reached its callback rather than its errback: HttpErrorMiddleware
-        turns other statuses into errors (a 404 is a failed fetch, not a page that owes nothing)."""
-        if 200 <= response.status < 300 or response.meta.get("handle_httpstatus_all"):
-            return True
-        allowed = response.meta.get("handle_httpstatus_list")
-        if allowed is None:
-            spider = self.crawler.spider
-            allowed = getattr(spider, "handle_httpstatus_list", None) or self.crawler.settings.getlist(
-                "HTTPERROR_ALLOWED_CODES"
-            )
-        return response.status in {int(code) for code in allowed}
-
     def _done(self, response: Response, keys: ArticleKeys, carried: bool) -> None:
-        if carried or not keys.frontier or not self._answered(response):
+        if carried or not keys.frontier or not answered(response, self.crawler):
             return
         lifecycle: RunLifecycle | None = self.crawler.get_extension(RunLifecycle)
         if lifecycle is not None:
