@@ -3,7 +3,8 @@
 After ``kill -9`` the articles still in the exporters' buffers are missing from the text output;
 their stories are in the WARC (the extract pipeline writes a story record before extracting). At
 the next start, for each run the frontier's ``runs`` table still lists although its process is
-gone (:class:`RecoverText`, after :class:`archive.recovery.RecoverOpenWarcs` closed its WARCs):
+gone (:func:`recover_text`, called by the recovery step :mod:`lifecycle.recovery` once
+:func:`archive.recovery.recover_open_warcs` closed its WARCs):
 
 1. every published text batch of the run is read, in every format (``<run>-*.jsonl``,
    ``.jsonl.gz``, ``.parquet``, and Parquet batches still staged as rows,

@@ -9,7 +9,7 @@ under the output's ``text/`` folder is written in two steps:
    :data:`STAGED_FORMAT`) writes the batch's records as JSON lines, and the feed storage
    publishes the closed batch under a hidden staged name beside its final one
    (``.<run>-<n>.parquet.rows``: fsynced and atomically renamed, as every batch). From then on
-   the batch is durable, which is what the seen store waits for (:mod:`pipelines.seen`); the
+   the batch is durable, which is what the seen store waits for (:mod:`lifecycle.extension`); the
    spool never uploads a hidden file.
 2. When the spider closes (the extraction pool has been shut down by then: item pipelines close
    before ``spider_closed`` is sent), :class:`ParquetFinisher` converts every staged batch under
