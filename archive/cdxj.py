@@ -95,6 +95,9 @@ def write_cdxj(warc: Path, *, sort_buffer: int = SORT_BUFFER_CHARS) -> Path:
         write_cdx_index(runs, [str(warc)], {"filename": warc.name, "records": INDEXED_RECORDS})
         with open(partial, "w", encoding="utf-8") as out:
             runs.merge_into(out)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a full disk must not leave half an index behind
+        raise
     finally:
         runs.remove()
     os.replace(partial, target)

@@ -117,7 +117,11 @@ class WarcArchiver:
                 try:
                     cdxj = write_cdxj(path)
                 except Exception as exc:  # the WARC is what matters; a missing index can be rebuilt
-                    log.error("%s: could not write its CDXJ index: %s", path, exc)
+                    from lifecycle.stops import stop_for
+
+                    # A full disk stops the run; the next start rebuilds the index.
+                    if not stop_for(crawler, exc, f"the CDXJ index of {path}"):
+                        log.error("%s: could not write its CDXJ index: %s", path, exc)
             crawler.signals.send_catch_log(warc_file_closed, path=path, cdxj=cdxj)
 
         directory = Path(local_dir(settings, "warc"))
@@ -178,6 +182,10 @@ class WarcArchiver:
             return
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("kliping/warc/stories")
+
+    def sync(self) -> None:
+        """Make every record written so far durable (fsync): the lifecycle calls it before settling."""
+        self.writer.sync()
 
     def write_failed(self, exc: OSError) -> None:
         """Stop writing after a failed write (a disk full): the partial record stays in the ``.open``

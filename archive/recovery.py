@@ -7,36 +7,38 @@ CRC, it parses, its digests match), cuts the rest off into ``NAME.warc.gz.tail``
 deleted silently), checks the result and renames it to ``NAME.warc.gz``. A file with no valid
 record at all is moved aside as ``NAME.warc.gz.damaged``.
 
-:class:`RecoverOpenWarcs` runs it at start-up for every ``.open`` file under the WARC directory,
-skipping files a live process on this host is still writing (the pid is in the file name).
-It must be enabled in ``EXTENSIONS`` with a lower number than ``WarcArchiver`` so it runs first.
+The recovery step that runs before every crawl (:mod:`lifecycle.recovery`) calls
+:func:`recover_open_warcs` for every ``.open`` file under the WARC directory, skipping files a
+live process on this host is still writing (the pid is in the file name), then
+:func:`rebuild_indexes` for the closed WARCs whose CDXJ index a kill or a full disk left
+unwritten or half-written (``.cdxj.open``).
 """
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.cdxj import cdxj_path, write_cdxj
 from archive.stores.local import fsync_dir
 from archive.writer import OPEN_SUFFIX
-from settings.runinfo import hostname_token, local_dir, pid_alive
+from settings.runinfo import hostname_token, pid_alive
 
 logger = logging.getLogger(__name__)
 
 DAMAGED_SUFFIX = ".damaged"
 TAIL_SUFFIX = ".tail"
 
-# kliping-<stamp>-<serial>-<host>-<pid>.warc.gz.open (the writer replaces "-" in host names by "_").
-_WRITER_NAME = re.compile(r"-(?P<host>[^-]+)-(?P<pid>\d+)\.warc(?:\.gz)?\.open$")
+# kliping-<stamp>-<serial>-<host>-<pid>.warc.gz[.open] (the writer replaces "-" in host names by "_").
+_WRITER_NAME = re.compile(r"-(?P<host>[^-]+)-(?P<pid>\d+)\.warc(?:\.gz)?(?:\.open)?$")
 
 
 @dataclass
@@ -199,40 +201,38 @@ def recover_open_warcs(directories: Iterable[Path]) -> list[RecoveryResult]:
     return results
 
 
-class RecoverOpenWarcs:
-    """Scrapy extension: at start-up, recover the WARC files an earlier, killed crawl left ``.open``.
+def rebuild_indexes(directories: Iterable[Path], writers: Collection[int] = ()) -> list[Path]:
+    """Write the CDXJ index of closed kliping WARCs of this host whose writer is gone and whose
+    index was left half-written (``.cdxj.open``), or is missing when their writer's pid is one of
+    ``writers`` (the killed runs'); returns the indexes written.
 
-    Runs in ``from_crawler`` so it is done before any component writes; enable it in
-    ``EXTENSIONS`` with a lower number than ``archive.extension.WarcArchiver``. The killed runs'
-    text is completed afterwards by ``pipelines.recovery.RecoverText``, which reads these WARCs.
+    A kill between renaming a WARC and indexing it, or a full disk while indexing, leaves such a
+    file. WARCs of other tools, of live writers, and of runs that ended (an archive from before
+    indexing was on is not indexed all over again at every start) are left alone.
     """
-
-    def __init__(self, crawler: Crawler, directories: list[Path], results: list[RecoveryResult]) -> None:
-        self.crawler = crawler
-        self.directories = directories
-        self.results = results
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RecoverOpenWarcs:
-        settings = crawler.settings
-        if not settings.getbool("KLIPING_RECOVER_ON_START"):
-            raise NotConfigured("KLIPING_RECOVER_ON_START is off")
-        directories = [Path(local_dir(settings, "warc"))]
-        results = recover_open_warcs(directories)
-        ext = cls(crawler, directories, results)
-        stats = crawler.stats
-        if stats is not None and results:
-            stats.set_value("kliping/recovery/warcs", len([r for r in results if r.ok]))
-            damaged = len([r for r in results if not r.ok])
-            if damaged:
-                stats.set_value("kliping/recovery/warcs_damaged", damaged)
-        return ext
+    written: list[Path] = []
+    for directory in directories:
+        if not directory.is_dir():
+            continue
+        for warc in sorted(directory.rglob("*.warc.gz")):
+            index = cdxj_path(warc)
+            leftovers = sorted(warc.parent.glob(glob.escape(index.name) + ".open*"))
+            match = _WRITER_NAME.search(warc.name)
+            if match is None or match["host"] != hostname_token() or writer_alive(warc):
+                continue
+            if not leftovers and (index.exists() or int(match["pid"]) not in writers):
+                continue
+            for leftover in leftovers:
+                leftover.unlink(missing_ok=True)
+            written.append(write_cdxj(warc))
+            logger.warning("%s: CDXJ index rebuilt", index)
+    return written
 
 
 __all__ = [
-    "RecoverOpenWarcs",
     "RecoveryResult",
     "open_warcs",
+    "rebuild_indexes",
     "recover_open_warcs",
     "recover_warc",
     "scan_complete",

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 STOPPED_KEY = "kliping/stopped"
 #: Stats key set when the run's output needs recovery at the next start (kept as a killed run).
 NEEDS_RECOVERY_KEY = "kliping/needs_recovery"
+#: Stats key holding the reason of an early stop (``no_space``, ``state``...): the exit code's source.
+STOPPED_REASON_KEY = "kliping/stopped_reason"
 
 
 def free_bytes(directory: Path) -> int:
@@ -39,12 +41,13 @@ def stop_crawl(crawler: Crawler, reason: str, message: str, *, needs_recovery: b
     """Record why the run stops and close the spider (once)."""
     stats = crawler.stats
     if stats is not None:
+        if needs_recovery:
+            stats.set_value(NEEDS_RECOVERY_KEY, True)
         if stats.get_value(STOPPED_KEY):
             return
         stats.set_value(STOPPED_KEY, message)
+        stats.set_value(STOPPED_REASON_KEY, reason)
         stats.inc_value(f"kliping/errors/{reason}")
-        if needs_recovery:
-            stats.set_value(NEEDS_RECOVERY_KEY, True)
     logger.error("%s", message)
     engine = crawler.engine
     if engine is not None and engine.spider is not None:
@@ -132,6 +135,7 @@ class SpaceGuardPipeline:
 __all__ = [
     "NEEDS_RECOVERY_KEY",
     "STOPPED_KEY",
+    "STOPPED_REASON_KEY",
     "OutputSpaceGuard",
     "SpaceGuardPipeline",
     "free_bytes",

@@ -2,7 +2,9 @@
 
 A crawl writes one ``metadata`` record (``application/json``) per candidate article, referring to
 the response record of its first page. ``kliping extract`` reads them back; a WARC without them
-(another writer's) is read page by page instead.
+(another writer's) is read page by page instead. The record also names the article's keys in the
+run's books (:mod:`lifecycle.keys`: the frontier URL and the seen key), so recovery after a kill
+settles exactly what the live run would have settled.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ class Story:
     #: The story's own (canonical) URL, when it differs from the first page fetched
     #: (a single-page variant such as ``?page=all``); the article record's ``url``.
     url: str | None = None
+    #: The URL the frontier owes the story's request under (None: not tracked).
+    frontier_key: str | None = None
+    #: The article's key in the seen store (None: never marked seen, e.g. a URL list).
+    seen_key: str | None = None
+    #: Whether the record names its keys (False: written before kliping recorded them).
+    keyed: bool = True
 
     def payload(self) -> bytes:
         data: dict[str, Any] = {
@@ -37,6 +45,8 @@ class Story:
         }
         if self.url:
             data["url"] = self.url
+        if self.keyed:
+            data["keys"] = {"frontier": self.frontier_key, "seen": self.seen_key}
         return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
     @classmethod
@@ -55,10 +65,15 @@ class Story:
             parsed = tuple((str(p["url"]), str(p["record_id"])) for p in pages)
         except (KeyError, TypeError):
             return None
-        url = data.get("url")
+        url, keys = data.get("url"), data.get("keys")
+        keyed = isinstance(keys, dict)
+        frontier, seen = (keys.get("frontier"), keys.get("seen")) if isinstance(keys, dict) else (None, None)
         return cls(
             outlet=data.get("outlet"),
             run_id=data.get("run_id"),
             pages=parsed,
             url=url if isinstance(url, str) else None,
+            frontier_key=frontier if isinstance(frontier, str) else None,
+            seen_key=seen if isinstance(seen, str) else None,
+            keyed=keyed,
         )

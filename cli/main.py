@@ -14,6 +14,9 @@ from cli.common import (
     EXIT_CODE_MEANINGS,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_NO_SPACE,
+    EXIT_STATE,
     BadInput,
     common_options,
 )
@@ -105,6 +108,23 @@ BAD_INPUT_ERRORS = (
 )
 
 
+#: Exceptions with an exit code of their own, as (module, class, code): looked up like the above.
+CODED_ERRORS = (
+    ("state", "StateFileError", EXIT_STATE),
+    ("state.lock", "WorkdirLocked", EXIT_LOCKED),
+    ("lifecycle.startup", "NoSpace", EXIT_NO_SPACE),
+)
+
+
+def coded_exit(exc: BaseException) -> int | None:
+    """The exit code of an exception that has one of its own (unusable state, locked, no space)."""
+    for module_name, class_name, code in CODED_ERRORS:
+        cls = getattr(sys.modules.get(module_name), class_name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return code
+    return None
+
+
 def is_bad_input(exc: BaseException) -> bool:
     if isinstance(exc, BadInput):
         return True
@@ -124,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
+        code = coded_exit(exc)
+        if code is not None:
+            print(f"kliping {args.command}: {exc}", file=sys.stderr)
+            return code
         if is_bad_input(exc):
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 print(f"kliping {args.command}: {line}", file=sys.stderr)

@@ -2,9 +2,11 @@
 
 The rules (docs/operating.md, Exit codes) in order of precedence:
 
+- 6 or 5: the run stopped early for lack of space (6) or because a state file became unusable
+  (5): the operator must act before the next run, which resumes and loses nothing. They come
+  first because a run cut short that way may also fail the checks below.
 - 3: the run's invariants broke (responses fetched but not archived, articles extracted but not
   written).
-- 6: the run stopped for lack of space (the next run on a larger disk resumes and loses nothing).
 - 2: bad input the run met: bad lines in a URL list (the good ones were fetched), an output store
   that could not be used.
 - 1: the run had failures:
@@ -28,16 +30,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cli.common import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_INVARIANT, EXIT_NO_SPACE, EXIT_OK
+from cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURES,
+    EXIT_INVARIANT,
+    EXIT_NO_SPACE,
+    EXIT_OK,
+    EXIT_STATE,
+)
 
 #: Stats key where the monitor puts the outcome (``{"exit_code": ..., "reasons": [...]}``).
 OUTCOME_KEY = "kliping/outcome"
 
 #: Exit codes by precedence: the first that any reason calls for wins.
-PRECEDENCE = (EXIT_INVARIANT, EXIT_NO_SPACE, EXIT_BAD_INPUT, EXIT_FAILURES)
+PRECEDENCE = (EXIT_NO_SPACE, EXIT_STATE, EXIT_INVARIANT, EXIT_BAD_INPUT, EXIT_FAILURES)
 
 #: The finish reason of a crawl the store check stopped (archive.stores.check.CLOSE_REASON).
 STORE_UNUSABLE = "kliping_store_unusable"
+
+#: Exit codes of early stops by their reason (``kliping/stopped_reason``; lifecycle/stops.py).
+STOP_CODES = {"no_space": EXIT_NO_SPACE, "state": EXIT_STATE}
+STOP_KINDS = {EXIT_NO_SPACE: "no_space", EXIT_STATE: "state_unusable"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class Outcome:
 HEADLINES_ONE = {
     "invariant_broken": "an invariant broke",
     "no_space": "stopped for lack of space",
+    "state_unusable": "state unusable",
     "store_unusable": "output store unusable",
     "bad_url_lines": "bad URL lines",
     "outlet_unreachable": "1 outlet unreachable",
@@ -117,7 +131,10 @@ def decide(summary: Mapping[str, Any], *, max_error_rate: float = 0.05) -> Outco
         if held is False:
             add(Reason(EXIT_INVARIANT, "invariant_broken", f"invariant {name} broken (see the summary)"))
     stopped = summary.get("stopped_early")
-    if stopped and stopped != "signal":
+    stop_code = STOP_CODES.get(str(summary.get("stopped_reason") or ""))
+    if stopped and stop_code is not None:
+        add(Reason(stop_code, STOP_KINDS[stop_code], f"stopped: {stopped}"))
+    elif stopped and stopped != "signal":
         if "space" in str(stopped):
             add(Reason(EXIT_NO_SPACE, "no_space", f"stopped: {stopped}"))
         else:
@@ -165,13 +182,13 @@ def decide(summary: Mapping[str, Any], *, max_error_rate: float = 0.05) -> Outco
             )
         )
     uploads = summary.get("uploads") or {}
-    if uploads.get("failed") or uploads.get("spooled"):
+    if uploads.get("failed") or uploads.get("left_in_spool"):
         add(
             Reason(
                 EXIT_FAILURES,
                 "uploads",
-                f"{uploads.get('failed', 0)} upload(s) failed, {uploads.get('spooled', 0)} file(s) left in "
-                "the spool (`kliping upload` sends them)",
+                f"{uploads.get('failed', 0)} upload(s) failed, {uploads.get('left_in_spool', 0)} "
+                "file(s) left in the spool (`kliping upload` sends them)",
             )
         )
     return outcome
@@ -187,4 +204,4 @@ def run_exit_code(stats: Mapping[str, Any]) -> int:
     return decide(build_summary(stats)).code
 
 
-__all__ = ["OUTCOME_KEY", "Outcome", "Reason", "decide", "run_exit_code"]
+__all__ = ["OUTCOME_KEY", "STOP_CODES", "Outcome", "Reason", "decide", "run_exit_code"]

@@ -47,6 +47,9 @@ def run_spider(name: str, settings: Settings, *, quiet: bool = False, **spider_a
 
     ``quiet`` keeps Scrapy's INFO lines off stderr while kliping's progress lines still show.
     """
+    from lifecycle.stops import caller_sets_exit_code
+
+    caller_sets_exit_code()  # the command reads the stats for its exit code (cli/outcome.py)
     process = CrawlerProcess(settings)
     if quiet:
         show_progress_on_stderr()

@@ -19,12 +19,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from scrapy import Request
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.utils.job import job_dir
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
+from lifecycle.stops import stop_for
 from settings.runinfo import run_ended_here, run_id, workdir
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,9 @@ class DiskQueueScheduler(Scheduler):
     def __init__(self, *args: Any, run_queue: Path | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.run_queue = run_queue
+        # Set when a write to the disk queue failed (a full disk): it is not read again, and
+        # what it held is the frontier's to resume at the next run.
+        self.disk_failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DiskQueueScheduler:
@@ -83,12 +88,40 @@ class DiskQueueScheduler(Scheduler):
             run_queue=run_queue,
         )
 
+    def _dqpush(self, request: Request) -> bool:
+        if self.disk_failed:
+            return False
+        try:
+            return bool(super()._dqpush(request))
+        except OSError as exc:
+            # Half a record may be in the queue file: never read it again; the run stops with one
+            # line, and the next one resumes the articles from the frontier.
+            self.disk_failed = True
+            if self.crawler is None or not stop_for(self.crawler, exc, str(self.run_queue)):
+                raise
+            return False
+
+    def _dqpop(self) -> Request | None:
+        return None if self.disk_failed else super()._dqpop()
+
+    def __len__(self) -> int:
+        return len(self.mqs) if self.disk_failed else super().__len__()
+
     def close(self, reason: str) -> Deferred[None] | None:
-        result = super().close(reason)
-        if self.run_queue is not None:
-            # Requests still queued at a stop are the frontier's to resume, not this directory's.
-            shutil.rmtree(self.run_queue, ignore_errors=True)
-        return result
+        try:
+            if self.disk_failed:
+                return self.df.close(reason)
+            try:
+                return super().close(reason)
+            except OSError as exc:
+                # Saving the queue's state failed (a full disk): it is removed below anyway.
+                if self.crawler is None or not stop_for(self.crawler, exc, str(self.run_queue)):
+                    raise
+                return self.df.close(reason)
+        finally:
+            if self.run_queue is not None:
+                # Requests still queued at a stop are the frontier's to resume, not this directory's.
+                shutil.rmtree(self.run_queue, ignore_errors=True)
 
 
 __all__ = ["DiskQueueScheduler", "queue_root", "remove_leftovers"]

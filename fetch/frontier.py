@@ -1,18 +1,22 @@
 """Hooks the durable frontier (:mod:`state.frontier`) to Scrapy: a killed crawl resumes where it was.
 
 - ``request_scheduled``: a request whose callback is named in ``KLIPING_FRONTIER_CALLBACKS`` (the
-  article callbacks: ``parse_article``, ``parse_page``) is recorded as pending; one the same job
-  already settled before a restart is dropped (``kliping/skipped/done_before_restart``).
+  article callbacks: ``parse_article``, ``parse_page``) is recorded as pending, with its seen key
+  (:mod:`lifecycle.keys`); one the same job already settled before a restart is dropped
+  (``kliping/skipped/done_before_restart``).
 - ``response_received``: a redirected request is re-keyed under its final URL (the URL its text
   record and recovery know it by), so an article reached by a redirect is not fetched again.
-- ``item_scraped`` / ``item_dropped`` / ``item_error``: the story behind the item is in the WARC
-  (the extract pipeline writes its story record first), so its request is settled.
-  :class:`FrontierSpiderMiddleware` settles requests whose callback yields no item (not HTML).
-- ``spider_opened``: the job's pending requests from a killed or stopped run are scheduled again
-  with their callback looked up by name on the spider; a request that stays pending although a run
-  fetched it (it failed) is tried by at most ``KLIPING_FRONTIER_MAX_ATTEMPTS`` runs, then given up
+- ``spider_opened``: the job's pending requests whose article the seen store already has are
+  settled without a fetch (a kill between marking seen and settling; another worker of a shared
+  frontier saved it: ``kliping/frontier/reconciled``); the rest are scheduled again with their
+  callback looked up by name on the spider and their keys in ``meta``, so a resumed request is
+  settled and marked seen like a fresh one. A request that stays pending although a run fetched
+  it (it failed) is tried by at most ``KLIPING_FRONTIER_MAX_ATTEMPTS`` runs, then given up
   (``kliping/skipped/frontier_gave_up``).
-- ``spider_closed`` with reason ``finished``: the job owes nothing, its rows are forgotten.
+
+Settling a request is not done here: :class:`lifecycle.extension.RunLifecycle` settles each
+article once it is durable (docs/reliability.md, "The run's lifecycle"), and ends the run
+through :meth:`FrontierExtension.end`.
 
 Spiders need no code for this. A spider may define ``frontier_job()`` (the identity of a job,
 default: its name and arguments) and ``frontier_kwargs(data)`` (check or rebuild ``cb_kwargs`` from
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -32,13 +36,17 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from lifecycle.keys import FRONTIER_META, SEEN_META, ArticleKeys
+from lifecycle.settle import reconcile
+from lifecycle.stops import stopping_on_failure
 from settings.runinfo import run_id
+from state import SeenStore
 from state.frontier import Frontier, frontier_path
 
 logger = logging.getLogger(__name__)
 
 #: ``request.meta`` key holding the frontier URL of a request (kept across redirects and retries).
-FRONTIER_META_KEY = "kliping_frontier"
+FRONTIER_META_KEY = FRONTIER_META
 
 
 def _encode(value: Any) -> Any:
@@ -90,7 +98,6 @@ class FrontierExtension:
         self.callbacks = set(callbacks)
         self.max_attempts = max_attempts
         self.job = ""
-        self.finished = False
         # Frontier URLs whose download ended in this run and that are not settled (yet, or ever:
         # those count an attempt at the end). Settled URLs leave it, so it holds what is in flight
         # and what failed, not every URL of the run.
@@ -101,11 +108,6 @@ class FrontierExtension:
         connect(self.request_scheduled, signal=signals.request_scheduled)
         connect(self.request_left_downloader, signal=signals.request_left_downloader)
         connect(self.response_received, signal=signals.response_received)
-        connect(self.item_settled, signal=signals.item_scraped)
-        connect(self.item_settled, signal=signals.item_dropped)
-        connect(self.item_settled, signal=signals.item_error)
-        connect(self.spider_closed, signal=signals.spider_closed)
-        connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierExtension:
@@ -123,9 +125,29 @@ class FrontierExtension:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, n)
 
+    def seen_store(self) -> SeenStore | None:
+        from lifecycle.extension import RunLifecycle
+
+        try:
+            lifecycle = self.crawler.get_extension(RunLifecycle)
+        except (KeyError, RuntimeError):
+            return None
+        return lifecycle.store if lifecycle is not None else None
+
     def spider_opened(self, spider: Spider) -> None:
+        with stopping_on_failure(self.crawler, str(self.frontier.path)):
+            self.resume(spider)
+
+    def resume(self, spider: Spider) -> None:
+        """Register the run, settle what is already seen, and schedule what the job still owes."""
         self.job = job_key(spider)
         self.frontier.start_run(self.run_id, self.job, spider.name)
+        store = self.seen_store()
+        if store is not None:
+            reconciled = reconcile(self.frontier, store, self.job)
+            if reconciled:
+                self.count("kliping/frontier/reconciled", reconciled)
+                logger.info("%d owed article(s) already seen: settled without fetching", reconciled)
         engine = self.crawler.engine
         assert engine is not None
         for owed in self.frontier.pending(self.job):
@@ -134,7 +156,9 @@ class FrontierExtension:
                 self.count("kliping/skipped/frontier_gave_up")
                 logger.warning("giving up on %s after %d attempts", owed.url, owed.attempts)
                 continue
-            request = self.resumed_request(spider, owed.url, owed.callback, owed.cb_kwargs)
+            request = self.resumed_request(
+                spider, owed.url, owed.callback, owed.cb_kwargs, ArticleKeys(owed.url, owed.seen_key)
+            )
             if request is None:
                 self.count("kliping/skipped/frontier_unreadable")
                 logger.warning("cannot resume %s: its callback or arguments no longer exist", owed.url)
@@ -142,7 +166,14 @@ class FrontierExtension:
             engine.crawl(request)
             self.count("kliping/frontier/resumed")
 
-    def resumed_request(self, spider: Spider, url: str, callback_name: str, cb_kwargs: str) -> Request | None:
+    def resumed_request(
+        self,
+        spider: Spider,
+        url: str,
+        callback_name: str,
+        cb_kwargs: str,
+        keys: ArticleKeys | None = None,
+    ) -> Request | None:
         """The request a pending row stands for, or None when the spider can no longer take it (its
         callback is gone, or ``frontier_kwargs`` rejects the arguments, e.g. an outlet removed)."""
         callback = getattr(spider, callback_name, None)
@@ -160,120 +191,88 @@ class FrontierExtension:
             callback=callback,
             errback=getattr(spider, "request_failed", None),
             cb_kwargs=kwargs,
-            meta={FRONTIER_META_KEY: url},
+            # The keys it was scheduled with: settled and marked seen like a fresh request.
+            meta=(keys or ArticleKeys(url)).meta() | {FRONTIER_META: url},
             priority=10,  # owed work first
         )
 
     def request_scheduled(self, request: Request, spider: Spider) -> None:
+        with stopping_on_failure(self.crawler, str(self.frontier.path)):
+            self.record(request)
+
+    def record(self, request: Request) -> None:
+        """Owe an article request from the moment it is scheduled (IgnoreRequest: settled before)."""
         callback = getattr(request.callback, "__name__", None)
         if callback not in self.callbacks:
             return
-        if FRONTIER_META_KEY in request.meta:
-            return  # a retry, a redirect or a resumed request: already recorded under its first URL
+        if FRONTIER_META in request.meta:
+            return  # a retry, a redirect, a story's next page or a resumed request: already recorded
         if self.frontier.is_done(self.job, request.url):
             self.count("kliping/skipped/done_before_restart")
             raise IgnoreRequest(f"settled before a restart: {request.url}")
         kwargs = encode_kwargs(request.cb_kwargs)
         if kwargs is None:
             return
-        self.frontier.add_pending(self.job, request.url, callback, kwargs)
-        request.meta[FRONTIER_META_KEY] = request.url
+        self.frontier.add_pending(self.job, request.url, callback, kwargs, request.meta.get(SEEN_META))
+        request.meta[FRONTIER_META] = request.url
 
     def request_left_downloader(self, request: Request, spider: Spider) -> None:
-        url = request.meta.get(FRONTIER_META_KEY)
+        url = request.meta.get(FRONTIER_META)
         if url:
             self.unsettled.add(url)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        with stopping_on_failure(self.crawler, str(self.frontier.path)):
+            self.rekey(response, request)
+
+    def rekey(self, response: Response, request: Request) -> None:
         """Re-key a redirected request under the URL it landed on.
 
         Text records (and so recovery after a kill) know an article by its final URL. Recording
         the final URL as owed before settling the first one means a kill at any point leaves the
         article owed under one of them, and a recovered text record settles it.
         """
-        url = request.meta.get(FRONTIER_META_KEY)
-        if not url or url == response.url:
-            return
+        url = request.meta.get(FRONTIER_META)
+        if not url or url == response.url or not request.meta.get("redirect_urls"):
+            return  # not a redirect (a story's next page keeps its first page's key)
         callback = getattr(request.callback, "__name__", None)
         kwargs = encode_kwargs(request.cb_kwargs)
         if callback is None or kwargs is None:
             return
-        self.frontier.add_pending(self.job, response.url, callback, kwargs)
+        self.frontier.add_pending(self.job, response.url, callback, kwargs, request.meta.get(SEEN_META))
         self.frontier.mark_done([url], self.job)
-        request.meta[FRONTIER_META_KEY] = response.url
+        request.meta[FRONTIER_META] = response.url
         self.unsettled.discard(url)
         self.unsettled.add(response.url)
         self.count("kliping/frontier/redirected")
 
-    def settle(self, response: Response | None) -> None:
-        url = response.meta.get(FRONTIER_META_KEY) if response is not None else None
-        if url:
-            self.frontier.mark_done([url], self.job)
-            self.unsettled.discard(url)
+    def settled(self, urls: Iterable[str]) -> None:
+        """The lifecycle settled these frontier URLs: they count no attempt."""
+        self.unsettled.difference_update(urls)
 
-    def item_settled(self, item: Any, response: Response | None = None, **_: Any) -> None:
-        self.settle(response)
+    def end(self, *, finished: bool, needs_recovery: bool, owed: Iterable[str]) -> None:
+        """End the run in the frontier, after its last file is closed and its last article settled.
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        if reason == "finished":
-            # Forgotten at engine_stopped, with the run's end: not before the last file is closed.
-            self.finished = True
-            return
-        # An attempt is a run that fetched the request (or failed to) and ended without settling it.
-        # A killed run counts nothing: the kill is not the page's fault.
-        for url in self.unsettled:
-            self.frontier.count_attempt(self.job, url)
+        A finished job is forgotten but for its ``owed`` articles (fetched, their processing
+        failed), which stay pending with one more attempt. A run that stopped early counts an
+        attempt for each request it fetched without settling (a killed run counts nothing: the
+        kill is not the page's fault). A run whose output needs recovery stays registered, so the
+        next start recovers it as a killed run.
+        """
+        if not finished:
+            for url in self.unsettled:
+                self.frontier.count_attempt(self.job, url)
+        self.frontier.finish(
+            None if needs_recovery else self.run_id, self.job if finished else None, owed if finished else ()
+        )
 
-    def engine_stopped(self) -> None:
-        # Last: feeds and WARCs are closed by now, so this run needs no recovery (unless a write failed).
-        from archive.space import NEEDS_RECOVERY_KEY
-
-        stats = self.crawler.stats
-        needs_recovery = stats is not None and stats.get_value(NEEDS_RECOVERY_KEY)
-        self.frontier.finish(None if needs_recovery else self.run_id, self.job if self.finished else None)
+    def close(self) -> None:
         self.frontier.close()
-
-
-class FrontierSpiderMiddleware:
-    """Settles the frontier request of a response whose callback yielded no item (not HTML...)."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FrontierSpiderMiddleware:
-        if not crawler.settings.getbool("KLIPING_FRONTIER_ENABLED"):
-            raise NotConfigured("KLIPING_FRONTIER_ENABLED is off")
-        return cls(crawler)
-
-    def _settle_if_empty(self, response: Response, yielded_item: bool) -> None:
-        if yielded_item or FRONTIER_META_KEY not in response.meta:
-            return
-        ext = self.crawler.get_extension(FrontierExtension)
-        if ext is not None:
-            ext.settle(response)
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
-        yielded_item = False
-        for obj in result:
-            yielded_item = yielded_item or not isinstance(obj, Request)
-            yield obj
-        self._settle_if_empty(response, yielded_item)
-
-    async def process_spider_output_async(
-        self, response: Response, result: AsyncIterator[Any]
-    ) -> AsyncIterator[Any]:
-        yielded_item = False
-        async for obj in result:
-            yielded_item = yielded_item or not isinstance(obj, Request)
-            yield obj
-        self._settle_if_empty(response, yielded_item)
 
 
 __all__ = [
     "FRONTIER_META_KEY",
     "FrontierExtension",
-    "FrontierSpiderMiddleware",
     "decode_kwargs",
     "encode_kwargs",
     "job_key",

@@ -121,6 +121,8 @@ def build_summary(
         "elapsed_seconds": round(elapsed, 3) if elapsed is not None else None,
         "finish_reason": stats.get("finish_reason"),
         "stopped_early": stopped,
+        # Why (lifecycle/stops.py): ``no_space``, ``state``...; the exit code follows from it.
+        "stopped_reason": stats.get("kliping/stopped_reason"),
         "requests": _int(stats, "downloader/request_count"),
         "responses": {
             "fetched": fetched,
@@ -143,14 +145,16 @@ def build_summary(
         "errors": _prefixed(stats, "kliping/errors/"),
         "retried": retried,
         "bad_input": {"url_lines": _int(stats, "kliping/bad_input/url_lines")},
+        # Remote output (archive/stores/extension.py): files sent, files the run's last pass could
+        # not send, and files waiting in the local spool for the next run or `kliping upload`.
+        "uploads": {
+            "sent": _int(stats, "kliping/store/uploaded"),
+            "failed": _int(stats, "kliping/store/failed_at_end"),
+            "left_in_spool": _int(stats, "kliping/store/spooled"),
+        },
         "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
         "partly_unreachable_outlets": list(stats.get("kliping/partly_unreachable_outlets") or []),
         "per_outlet": {name: outlets[name] for name in sorted(outlets)},
-        "uploads": {
-            "uploaded": _int(stats, "kliping/store/uploaded"),
-            "failed": _int(stats, "kliping/store/failed"),
-            "spooled": _int(stats, "kliping/store/spooled"),
-        },
         "store_error": stats.get("kliping/store_error"),
         "invariants": invariants,
     }
@@ -202,6 +206,10 @@ def render_table(summary: Mapping[str, Any]) -> str:
         reasons = ", ".join(f"{name}: {n}" for name, n in retried["by_reason"].items())
         gave_up = f", gave up on {retried['gave_up']}" if retried["gave_up"] else ""
         rows.append(("retried", f"{retried['requests']} ({reasons}){gave_up}"))
+    uploads = summary["uploads"]
+    if any(uploads.values()):
+        left = f", {uploads['left_in_spool']} left in the spool" if uploads["left_in_spool"] else ""
+        rows.append(("uploads", f"{uploads['sent']} sent{left}"))
     if summary["bad_input"]["url_lines"]:
         rows.append(("bad URL lines", str(summary["bad_input"]["url_lines"])))
     for name, counts in summary["per_outlet"].items():

@@ -91,7 +91,14 @@ class ExtractPipeline:
         if self.archiver is not None and all(page.warc for page in item.pages):
             pages_ids = tuple((p.url, str((p.warc or {})["record_id"])) for p in item.pages)
             self.archiver.record_story(
-                Story(outlet=item.outlet, run_id=self.run_id, pages=pages_ids, url=item.url)
+                Story(
+                    outlet=item.outlet,
+                    run_id=self.run_id,
+                    pages=pages_ids,
+                    url=item.url,
+                    frontier_key=item.keys.frontier,
+                    seen_key=item.keys.seen,
+                )
             )
         pages = [page.to_dict() for page in item.pages]
         loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ closes.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -169,7 +170,90 @@ class OutletFeeds:
             settings.set("FEED_STORAGES", {**storages, **added}, priority=priority)
 
 
-class LocalFeedStorage:
+class BatchFile:
+    """The file a text batch is written to, as the exporter sees it: a write that fails for lack of
+    space stops the run with one line (:func:`lifecycle.stops.stop_for`) instead of a traceback at
+    every item, and the batch is then never published: its articles stay owed, their stories in
+    the WARC for the next start to rebuild. Every other attribute is the file's own."""
+
+    def __init__(self, file: IO[bytes], storage: Any) -> None:
+        self._file = file
+        self._storage = storage
+
+    def _failed(self, exc: OSError) -> None:
+        self._storage.fail(exc)
+
+    def write(self, data: bytes) -> int:
+        if self._storage.failed:
+            return len(data)
+        try:
+            return self._file.write(data)
+        except OSError as exc:
+            self._failed(exc)
+            return len(data)
+
+    def flush(self) -> None:
+        if self._storage.failed:
+            return
+        try:
+            self._file.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def close(self) -> None:
+        try:
+            self._file.close()
+        except OSError as exc:
+            self._failed(exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+
+class BatchStorage:
+    """What kliping's feed storages share: the batch's temporary file, and giving it up when a
+    write fails for lack of space (:attr:`failed`, read by :class:`lifecycle.extension.RunLifecycle`:
+    a batch that is not stored leaves its articles owed)."""
+
+    crawler: Crawler | None
+    path: Path
+    tmp: Path
+    failed = False
+
+    def fail(self, exc: OSError) -> None:
+        from lifecycle.stops import stop_for
+
+        if self.failed:
+            return
+        self.failed = True
+        if self.crawler is None or not stop_for(self.crawler, exc, str(self.tmp)):
+            logger.error("%s: cannot write the text batch: %s", self.tmp, exc.strerror or exc)
+
+    def open_batch(self) -> IO[bytes]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            file: IO[bytes] = open(self.tmp, "wb")  # noqa: SIM115 - closed in store()
+        except OSError as exc:
+            self.fail(exc)
+            file = open(os.devnull, "wb")  # noqa: SIM115 - what the exporter writes goes nowhere
+        return BatchFile(file, self)  # type: ignore[return-value]
+
+    def publish_batch(self, file: IO[bytes]) -> bool:
+        """Close the batch and make it durable under its name; False when it could not be."""
+        if not file.closed:
+            file.flush()
+            file.close()
+        if not self.failed:
+            try:
+                publish(self.tmp, self.path)
+                return True
+            except OSError as exc:
+                self.fail(exc)
+        self.tmp.unlink(missing_ok=True)  # half a batch: its stories are rebuilt from the WARC
+        return False
+
+
+class LocalFeedStorage(BatchStorage):
     """Feed storage for paths and ``file://`` URIs: a batch appears under its name only when complete.
 
     The batch is written under a hidden temporary name beside its final name; ``store()`` fsyncs
@@ -177,9 +261,12 @@ class LocalFeedStorage:
     is renamed to its staged name instead (:func:`pipelines.staged_parquet.staged_path`).
     """
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, uri: str, *, feed_options: dict[str, Any] | None = None, crawler: Crawler | None = None
+    ) -> None:
         self.path = root_path(uri)
         self.tmp = temp_name(self.path)
+        self.crawler = crawler
         if _staged(feed_options):
             self.path = staged_path(self.path)
 
@@ -187,20 +274,16 @@ class LocalFeedStorage:
     def from_crawler(
         cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
     ) -> LocalFeedStorage:
-        return cls(uri, feed_options=feed_options)
+        return cls(uri, feed_options=feed_options, crawler=crawler)
 
     def open(self, spider: Spider) -> IO[bytes]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return open(self.tmp, "wb")
+        return self.open_batch()
 
     def store(self, file: IO[bytes]) -> None:
-        if not file.closed:
-            file.flush()
-            file.close()
-        publish(self.tmp, self.path)
+        self.publish_batch(file)
 
 
-class StoreFeedStorage:
+class StoreFeedStorage(BatchStorage):
     """Feed storage for remote output: the batch is published into the local spool, then put into
     the store (uploaded and verified, then removed locally) in a thread. When the upload fails the
     batch stays in the spool and ``store()`` still succeeds: the batch is durable on local disk and
@@ -248,15 +331,10 @@ class StoreFeedStorage:
         return cls(uri, key, spool_root(settings), crawler, _store_for(crawler, root, output))
 
     def open(self, spider: Spider) -> IO[bytes]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return open(self.tmp, "wb")
+        return self.open_batch()
 
     def store(self, file: IO[bytes]) -> Deferred[None] | None:
-        if not file.closed:
-            file.flush()
-            file.close()
-        publish(self.tmp, self.path)
-        if self.staged:
+        if not self.publish_batch(file) or self.staged:
             return None
         return deferToThread(self._upload)
 
@@ -269,7 +347,7 @@ class StoreFeedStorage:
         except FileNotFoundError:
             return  # the spool sweep sent it meanwhile
         except StoreError as exc:
-            uploader = _uploader(self.crawler)
+            uploader = _uploader(self.crawler) if self.crawler is not None else None
             if uploader is not None:  # its final sweep tries again: one warning for both
                 uploader.upload_failed(self.key, str(exc), self.path)
             else:
@@ -281,7 +359,7 @@ class StoreFeedStorage:
         self._count("kliping/store/uploaded")
 
     def _count(self, key: str) -> None:
-        if self.crawler.stats is not None:
+        if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
 
 

@@ -3,7 +3,8 @@
 After ``kill -9`` the articles still in the exporters' buffers are missing from the text output;
 their stories are in the WARC (the extract pipeline writes a story record before extracting). At
 the next start, for each run the frontier's ``runs`` table still lists although its process is
-gone (:class:`RecoverText`, after :class:`archive.recovery.RecoverOpenWarcs` closed its WARCs):
+gone (:func:`recover_text`, called by the recovery step :mod:`lifecycle.recovery` once
+:func:`archive.recovery.recover_open_warcs` closed its WARCs):
 
 1. every published text batch of the run is read, in every format (``<run>-*.jsonl``,
    ``.jsonl.gz``, ``.parquet``, and Parquet batches still staged as rows,
@@ -13,14 +14,17 @@ gone (:class:`RecoverText`, after :class:`archive.recovery.RecoverOpenWarcs` clo
    of the run's WARCs (:mod:`pipelines.reextract`) that this format's batches do not hold are
    extracted again and written as ``text/<outlet>/<date>/<run>-recovered-<n>.<ext>`` in the
    normal layout (under a temporary name, fsynced, renamed, directory fsynced). A batch stored
-   in one format but not in another is therefore completed in the other only. With remote
-   output the files go into the spool, and the uploader sends them; batches already uploaded
-   are no longer in the spool, so there an article also counts as written when the seen store
-   has it (an article is marked seen only once every batch holding it was stored,
-   :mod:`pipelines.seen`);
-3. every article now durably in both WARC and text is settled in the frontier and marked seen
-   in the seen store (when one can be opened), so the next crawl neither refetches nor
-   duplicates it.
+   in one format but not in another is therefore completed in the other only. A batch holds a
+   story when one of its records names the story's first page by its stable key: the fetched
+   URL and the response record id of its ``warc`` provenance. Never by ``canonical_url``: that
+   is what a page claims, and syndicated copies, a CMS pointing every page at its section, or
+   an og:url with tracking junk make articles share one. With remote output the files go into
+   the spool, and the uploader sends them; batches already uploaded are no longer in the spool,
+   so there an article also counts as written when the seen store has its seen key (an article
+   is marked seen only once every batch holding it was stored, :mod:`lifecycle.extension`);
+3. every story now durably in both WARC and text, or found not to be an article, is settled
+   with the keys its story record names (:class:`lifecycle.settle.Settler`, the code that
+   settles the live run's articles); one whose extraction fails again stays owed.
 
 Each step is idempotent: a kill during recovery is repaired by the next start (recovered batches
 count as batches of the run).
@@ -39,15 +43,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-
 from archive.stores.local import publish, temp_name
 from archive.wacz import run_warcs
+from lifecycle.keys import ArticleKeys
+from lifecycle.settle import Settler
 from pipelines.feeds import OTHER
 from pipelines.staged_parquet import STAGED_SUFFIX, final_path, is_staged, staged_path
 from settings.runinfo import is_remote, local_dir
-from state import SeenStore, seen_store_from_settings
+from state import seen_store_from_settings
 from state.frontier import Frontier, RunInfo, frontier_path
 
 logger = logging.getLogger(__name__)
@@ -55,7 +58,7 @@ logger = logging.getLogger(__name__)
 #: Text formats (``KLIPING_TEXT_FORMATS`` names) and the batch file suffixes each may have on disk.
 FORMAT_SUFFIXES = {"jsonl": (".jsonl", ".jsonl.gz"), "parquet": (".parquet", ".parquet" + STAGED_SUFFIX)}
 #: Parquet columns recovery needs to know which articles a batch holds.
-_KEY_COLUMNS = ["url", "canonical_url", "pages", "warc"]
+_KEY_COLUMNS = ["url", "pages", "warc"]
 
 
 @dataclass
@@ -69,6 +72,7 @@ class TextRecovery:
     recovered: int = 0  # article records re-extracted from WARCs
     recovered_files: list[Path] = field(default_factory=list)
     settled: int = 0
+    owed: int = 0  # stories whose extraction failed again: left owed
 
     def stats(self) -> dict[str, int]:
         return {
@@ -76,6 +80,7 @@ class TextRecovery:
             "kliping/recovery/text_files_cut": len(self.cut_files),
             "kliping/recovery/text_files_damaged": len(self.damaged_files),
             "kliping/recovery/articles_reextracted": self.recovered,
+            "kliping/recovery/articles_owed": self.owed,
         }
 
 
@@ -186,42 +191,62 @@ def run_batches(text_dir: Path, run_id: str) -> list[Path]:
     return sorted(published + staged)
 
 
-def record_ids(record: dict[str, Any]) -> set[str]:
-    """The response record ids of an article's pages (from its ``warc`` provenance)."""
-    return {str(w.get("record_id")) for w in record.get("warc") or [] if isinstance(w, dict)}
+#: A page by its stable key: the URL fetched and the id of its response record.
+PageKey = tuple[str, str]
 
 
-def article_urls(records: Iterable[dict[str, Any]]) -> set[str]:
-    urls: set[str] = set()
-    for record in records:
-        for key in ("url", "canonical_url"):
-            if record.get(key):
-                urls.add(str(record[key]))
-        urls.update(str(u) for u in record.get("pages") or [])
-    return urls
+def record_pages(record: dict[str, Any]) -> set[PageKey]:
+    """The stable keys of a text record's pages, from its ``warc`` provenance."""
+    return {
+        (str(w.get("url")), str(w.get("record_id")))
+        for w in record.get("warc") or []
+        if isinstance(w, dict) and w.get("record_id")
+    }
+
+
+def story_page(pages: list[dict[str, Any]]) -> PageKey | None:
+    """The stable key of a story's first page (the one its story record refers to)."""
+    warc = pages[0].get("warc") or {}
+    return (str(pages[0]["url"]), str(warc["record_id"])) if warc.get("record_id") else None
 
 
 @dataclass
 class Written:
-    """What one text format already holds of a run: its records' response record ids and URLs."""
+    """What one text format already holds of a run: the stable keys of its records' pages."""
 
-    ids: set[str] = field(default_factory=set)
-    urls: set[str] = field(default_factory=set)
+    pages: set[PageKey] = field(default_factory=set)
 
     def add(self, records: Iterable[dict[str, Any]]) -> None:
         for record in records:
-            self.ids |= record_ids(record)
-            self.urls |= article_urls([record])
+            self.pages |= record_pages(record)
 
-    def holds_story(self, pages: list[dict[str, Any]], url: str | None) -> bool:
-        if any(str((p.get("warc") or {}).get("record_id")) in self.ids for p in pages):
-            return True
-        return pages[0]["url"] in self.urls or (url is not None and url in self.urls)
+    def holds_story(self, pages: list[dict[str, Any]]) -> bool:
+        return story_page(pages) in self.pages
 
     def holds_record(self, record: dict[str, Any]) -> bool:
-        return bool(record_ids(record) & self.ids) or bool(
-            {str(record.get(k)) for k in ("url", "canonical_url") if record.get(k)} & self.urls
-        )
+        return bool(record_pages(record) & self.pages)
+
+
+def story_keys(job: Any) -> list[ArticleKeys]:
+    """The keys a re-extracted story settles: those its story record names. A record written
+    before kliping recorded keys names none; its URLs then settle the frontier in every job, and
+    its story URL (the outlet spider's seen key) the seen store, as kliping did then."""
+    story = job.story
+    if story is None:
+        return []
+    if story.keyed:
+        return [ArticleKeys(story.frontier_key, story.seen_key)]
+    return record_keys({"url": story.url, "pages": [url for url, _ in story.pages]}, seen=bool(story.url))
+
+
+def record_keys(record: dict[str, Any], *, seen: bool = True) -> list[ArticleKeys]:
+    """Keys of a text record no story of the run's WARCs stands for (its WARC is gone): its URLs
+    in the frontier, its ``url`` in the seen store. Never its ``canonical_url``."""
+    urls = [str(u) for u in [record.get("url"), *(record.get("pages") or [])] if u]
+    keys = [ArticleKeys(frontier=url) for url in dict.fromkeys(urls)]
+    if seen and record.get("url"):
+        keys.append(ArticleKeys(seen=str(record["url"])))
+    return keys
 
 
 def text_formats(settings: Any) -> list[str]:
@@ -313,58 +338,79 @@ def recover_run(
     run: RunInfo,
     report: TextRecovery,
     durable: Callable[[str], bool] | None = None,
-) -> set[str]:
-    """Complete one killed run's text in every configured format; returns its durable article URLs.
+) -> list[ArticleKeys]:
+    """Complete one killed run's text in every configured format; returns the keys of the
+    articles now durable in WARC and text (or found not to be articles), to settle.
 
-    ``durable(url)`` says an article is stored although no local batch shows it (remote output:
-    the seen store).
+    ``durable(seen_key)`` says an article is stored although no local batch shows it (remote
+    output: the seen store).
     """
     from extract import ExtractOptions
-    from pipelines.reextract import extract_records, iter_jobs
+    from pipelines.reextract import extract_outcomes, iter_jobs
     from settings.outlets import load_outlets
 
     text_dir = Path(local_dir(settings, "text"))
     # Batches still being written when the run died (hidden ``.<name>.<rand>.part`` files) were
-    # never published and none of their articles was marked seen: their stories are rebuilt from
+    # never published and none of their articles was settled: their stories are rebuilt from
     # the WARC below, so the unfinished files go.
     for unfinished in sorted(text_dir.rglob(f".{run.run_id}-*.part")) if text_dir.is_dir() else []:
         logger.warning("%s: unfinished text batch of killed run %s removed", unfinished, run.run_id)
         unfinished.unlink(missing_ok=True)
     formats = text_formats(settings)
     written = {fmt: Written() for fmt in FORMAT_SUFFIXES}
-    everything: list[dict[str, Any]] = []
+    batch_records: list[dict[str, Any]] = []
     for path in run_batches(text_dir, run.run_id):
         records = read_batch(path, report)
         written[batch_format(path) or "jsonl"].add(records)
-        everything += records
+        batch_records += records
 
-    def stored(pages: list[dict[str, Any]], url: str | None, fmt: str) -> bool:
-        if written[fmt].holds_story(pages, url):
+    def stored(job: Any, fmt: str) -> bool:
+        if written[fmt].holds_story(job.pages):
             return True
-        return durable is not None and any(durable(u) for u in (pages[0]["url"], url) if u)
+        seen = job.story.seen_key if job.story is not None else None
+        return durable is not None and seen is not None and durable(seen)
 
     warc_dir = Path(local_dir(settings, "warc"))
     warcs = run_warcs(warc_dir, run.run_id, pattern=f"*-{run.host}-{run.pid}.warc.gz")
     outlets = load_outlets(settings.getlist("KLIPING_OUTLETS_DIRS"))
-    jobs = [
-        job
-        for job in iter_jobs(warcs, outlets)
-        if any(not stored(job.pages, job.url, fmt) for fmt in formats)
-    ]
-    if jobs:
+    settle: list[ArticleKeys] = []
+    stories: set[PageKey] = set()
+    todo = []
+    for job in iter_jobs(warcs, outlets):
+        if (page := story_page(job.pages)) is not None:
+            stories.add(page)
+        if all(stored(job, fmt) for fmt in formats):
+            settle += story_keys(job)
+        else:
+            todo.append(job)
+    # Records of the run's batches no story of its WARCs stands for (WARCs off or lost).
+    for written_record in batch_records:
+        if not record_pages(written_record) & stories:
+            settle += record_keys(written_record)
+    if todo:
         options = ExtractOptions.from_settings(settings.copy_to_dict())
-        workers = min(len(jobs), settings.getint("KLIPING_EXTRACT_WORKERS") or os.cpu_count() or 1)
-        again = list(extract_records(jobs, options, workers))
+        workers = min(len(todo), settings.getint("KLIPING_EXTRACT_WORKERS") or os.cpu_count() or 1)
         missing: dict[str, list[dict[str, Any]]] = {}
-        for fmt in formats:
-            lacking = [
-                record
-                for record in again
-                if not written[fmt].holds_record(record)
-                and not (durable is not None and any(durable(u) for u in article_urls([record])))
-            ]
-            if lacking:
-                missing[fmt] = lacking
+        again = 0
+        for job, record, error in extract_outcomes(todo, options, workers):
+            if error is not None:
+                # Owed: not settled, so the next run of its job fetches it again.
+                report.owed += 1
+                logger.warning(
+                    "killed run %s: extraction of %s failed again (%s: %s); left owed",
+                    run.run_id,
+                    job.pages[0]["url"],
+                    type(error).__name__,
+                    error,
+                )
+                continue
+            settle += story_keys(job)
+            if record is None:
+                continue  # not an article: nothing owed beyond its WARC records
+            again += 1
+            for fmt in formats:
+                if not stored(job, fmt) and not written[fmt].holds_record(record):
+                    missing.setdefault(fmt, []).append(record)
         compress = settings.getbool("KLIPING_TEXT_GZIP")
         files = write_recovered(
             text_dir,
@@ -379,21 +425,15 @@ def recover_run(
             report.recovered_files += files
             logger.warning(
                 "%d articles of killed run %s re-extracted from its WARC into %s",
-                len(again),
+                again,
                 run.run_id,
                 ", ".join(str(f) for f in files),
             )
-        everything += again
-    return article_urls(everything)
-
-
-def reconcile_seen(store: SeenStore, urls: Iterable[str]) -> None:
-    """Mark seen the articles durably written in both WARC and text."""
-    store.mark_seen(sorted(set(urls)))
+    return settle
 
 
 def recover_text(settings: Any) -> TextRecovery:
-    """Repair the text of every killed run and settle frontier and seen store (see the module doc)."""
+    """Repair the text of every killed run and settle what is durable (see the module doc)."""
     report = TextRecovery()
     frontier = Frontier(frontier_path(settings))
     try:
@@ -407,13 +447,12 @@ def recover_text(settings: Any) -> TextRecovery:
                 "be told apart, their articles may be written twice"
             )
         durable = store.is_seen if store is not None and is_remote(settings) else None
+        # The same settling as the live run's; the recovered files are published (fsynced) and
+        # the killed run's WARCs closed and fsynced by WARC recovery, so nothing is left to sync.
+        settler = Settler(frontier=frontier, seen=store, job=None)
         try:
             for run in killed:
-                urls = recover_run(settings, run, report, durable)
-                frontier.mark_done(urls)
-                if store is not None:
-                    reconcile_seen(store, urls)
-                report.settled += len(urls)
+                report.settled += settler.settle(recover_run(settings, run, report, durable))
                 report.runs.append(run.run_id)
                 frontier.end_run(run.run_id)
         finally:
@@ -424,42 +463,15 @@ def recover_text(settings: Any) -> TextRecovery:
     return report
 
 
-class RecoverText:
-    """Scrapy extension: at start-up, complete the text of runs that were killed (see the module doc).
-
-    Runs in ``from_crawler`` so it is done before anything writes; enable it in ``EXTENSIONS``
-    after :class:`archive.recovery.RecoverOpenWarcs` (the killed run's last WARC must be closed
-    first) and before ``archive.extension.WarcArchiver``. Off with ``KLIPING_RECOVER_TEXT``, or
-    when ``KLIPING_RECOVER_ON_START`` is off (the WARCs it reads would still be ``.open``).
-    """
-
-    def __init__(self, report: TextRecovery) -> None:
-        self.report = report
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RecoverText:
-        settings = crawler.settings
-        if not settings.getbool("KLIPING_RECOVER_TEXT"):
-            raise NotConfigured("KLIPING_RECOVER_TEXT is off")
-        if not settings.getbool("KLIPING_RECOVER_ON_START"):
-            raise NotConfigured("KLIPING_RECOVER_ON_START is off: killed runs' WARCs are not recovered")
-        report = recover_text(settings)
-        if crawler.stats is not None:
-            for key, value in report.stats().items():
-                if value:
-                    crawler.stats.set_value(key, value)
-        return cls(report)
-
-
 __all__ = [
-    "RecoverText",
     "TextRecovery",
     "Written",
     "read_batch",
-    "reconcile_seen",
+    "record_keys",
     "recover_run",
     "recover_text",
     "repair_jsonl",
     "run_batches",
+    "story_keys",
     "write_recovered",
 ]

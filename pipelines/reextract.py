@@ -57,6 +57,8 @@ class Job:
     position: int = 0
     #: The story's own URL when the crawl recorded one (see :class:`archive.stories.Story`).
     url: str | None = None
+    #: The crawl's story record, when the WARC has one (its pages and keys: recovery settles them).
+    story: Story | None = None
 
 
 @dataclass
@@ -130,6 +132,7 @@ def iter_jobs(paths: list[Path], outlets: dict[str, Outlet], reader: Any = None)
                         story.run_id or run_id,
                         position,
                         url=story.url,
+                        story=story,
                     )
             elif path.name not in index.kliping_files and 200 <= resp.status < 300 and resp.is_html:
                 outlet = outlet_for_url(resp.url, outlets)
@@ -178,3 +181,37 @@ def extract_records(
                 on_done(done_job)
             if record is not None:
                 yield record
+
+
+#: What :func:`extract_outcomes` gives for each job: the record (None: not an article), or the
+#: exception the extraction raised.
+Outcome = tuple[Job, dict[str, Any] | None, BaseException | None]
+
+
+def extract_outcomes(jobs: Iterable[Job], options: ExtractOptions, workers: int = 0) -> Iterator[Outcome]:
+    """Every job's outcome, in job order: unlike :func:`extract_records`, a job whose extraction
+    raises is reported, not fatal (recovery leaves that article owed and goes on)."""
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        for job in jobs:
+            try:
+                yield job, _run(job, options), None
+            except Exception as exc:  # one story's failure is that story's, not the recovery's
+                yield job, None, exc
+        return
+    window: deque[tuple[Job, Future[dict[str, Any] | None]]] = deque()
+
+    def first() -> Outcome:
+        done_job, future = window.popleft()
+        try:
+            return done_job, future.result(), None
+        except Exception as exc:
+            return done_job, None, exc
+
+    with extraction_pool(workers, options=options) as pool:
+        for job in jobs:
+            window.append((job, pool.submit(run_story, job.pages, job.hints, job.run_id, job.url)))
+            if len(window) >= workers * 4:
+                yield first()
+        while window:
+            yield first()

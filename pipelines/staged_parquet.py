@@ -9,7 +9,7 @@ under the output's ``text/`` folder is written in two steps:
    :data:`STAGED_FORMAT`) writes the batch's records as JSON lines, and the feed storage
    publishes the closed batch under a hidden staged name beside its final one
    (``.<run>-<n>.parquet.rows``: fsynced and atomically renamed, as every batch). From then on
-   the batch is durable, which is what the seen store waits for (:mod:`pipelines.seen`); the
+   the batch is durable, which is what the seen store waits for (:mod:`lifecycle.extension`); the
    spool never uploads a hidden file.
 2. When the spider closes (the extraction pool has been shut down by then: item pipelines close
    before ``spider_closed`` is sent), :class:`ParquetFinisher` converts every staged batch under
@@ -26,6 +26,7 @@ conversion is idempotent: the Parquet file is complete before the rows go.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -141,6 +142,7 @@ class Finished:
     failed: list[str] = field(default_factory=list)  # kept staged: the next pass tries again
     damaged: list[str] = field(default_factory=list)  # moved aside: trying again would fail again
     left: int = 0  # not converted because the pass was told to stop
+    no_space: OSError | None = None  # the first failure for want of room, if any
 
 
 def finish_staged(
@@ -175,6 +177,8 @@ def finish_staged(
                 result.damaged.append(f"{why}; rows moved aside to {aside.name}")
             else:
                 result.failed.append(why)
+                if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    result.no_space = result.no_space or exc
     return result
 
 
@@ -222,6 +226,11 @@ class ParquetFinisher:
             stats.inc_value("kliping/text/parquet_written", len(result.written))
         if stats is not None and result.left:
             stats.inc_value("kliping/text/parquet_left_staged", result.left)
+        if result.no_space is not None:
+            from lifecycle.stops import stop_for
+
+            # The rows stay staged, durable; the next run on a larger disk writes them.
+            stop_for(self.crawler, result.no_space, str(self.text_dir))
         for line in result.failed:
             logger.error("%s; the batch stays staged", line)
         for line in result.damaged:

@@ -59,31 +59,34 @@ DOWNLOADER_MIDDLEWARES = {
     "fetch.faults.FaultCounter": 540,
 }
 
+# The run's lifecycle (docs/reliability.md, "The run's lifecycle"; lifecycle/__init__.py lists
+# its stages, and tests/lifecycle/test_contract.py checks this order against them). Recovery is
+# not here: it is a step of its own, done before Scrapy builds any of these (lifecycle/startup.py).
 EXTENSIONS = {
-    # Before the FeedExporter (0), so it sees the feed slots an item is about to be written to.
-    "pipelines.seen.SeenTracker": -10,
+    # Before the FeedExporter (0), so it sees the feed slots an item is about to be written to;
+    # it settles each article once durable, and ends the run in the frontier last.
+    "lifecycle.extension.RunLifecycle": -10,
     "fetch.quietlog.QuietNetworkErrors": 0,
     # Before anything fetches: an unusable output store stops the crawl at start-up.
     "archive.stores.check.StoreCheck": 10,
-    # Reliability (docs/reliability.md): recovery runs when built, so it must come before the
-    # archiver; the space guard before the archiver, so it checks before each write.
-    "archive.recovery.RecoverOpenWarcs": 50,
-    # After the WARCs are recovered (it re-extracts from them), before anything writes.
-    "pipelines.recovery.RecoverText": 55,
+    # Before the archiver, so it checks the free space before each write.
     "archive.space.OutputSpaceGuard": 60,
+    # Owes each article request from the moment it is scheduled; resumes what a job owes.
     "fetch.frontier.FrontierExtension": 70,
     "fetch.shutdown.ShutdownDeadline": 80,
     "archive.extension.WarcArchiver": 100,
     # After the FeedExporter stored the last batches, before the uploader's final sweep sends them.
     "pipelines.staged_parquet.ParquetFinisher": 150,
-    # Progress lines, the run summary and its invariants (reads every other component's stats).
-    "monitor.extension.RunMonitor": 900,
     # After the WARC writer, so its last file is closed (and queued for upload) first.
     "archive.stores.extension.StoreUploader": 200,
+    # Progress lines, the run summary and its invariants (reads every other component's stats).
+    "monitor.extension.RunMonitor": 900,
 }
 
 SPIDER_MIDDLEWARES = {
-    "fetch.frontier.FrontierSpiderMiddleware": 950,
+    # Gives story items their request's keys, carries a story's key to its next page, settles a
+    # response that yields nothing (lifecycle/extension.py).
+    "lifecycle.extension.LifecycleSpiderMiddleware": 950,
 }
 
 ITEM_PIPELINES = {

@@ -165,7 +165,8 @@ class _KlipingCore(_Settings):
         "data",
         "Local directory for files in progress and for the seen-article state and frontier (also when "
         "output is on S3). It does not follow `--output`: runs into dated output directories still share "
-        "one state; give a separate crawl (a demo, an experiment) its own `KLIPING_WORKDIR`.",
+        "one state; give a separate crawl (a demo, an experiment) its own `KLIPING_WORKDIR`. One run "
+        "at a time: a run holds an OS lock on `<KLIPING_WORKDIR>/kliping.lock`, and a second one exits 75.",
         section="output",
         min_length=1,
     )
@@ -436,8 +437,10 @@ class _KlipingCore(_Settings):
     # --- reliability ------------------------------------------------------------------------------
     KLIPING_RECOVER_ON_START: bool = setting(
         True,
-        "At start-up, recover WARC files a killed crawl left `.open`: cut to the last whole record, "
-        "checked, renamed (cut bytes kept in `.tail`; unusable files moved aside as `.damaged`).",
+        "Before the crawl (the recovery step, docs/reliability.md), recover WARC files a killed crawl "
+        "left `.open`: cut to the last whole record, checked, renamed (cut bytes kept in `.tail`; "
+        "unusable files moved aside as `.damaged`); and write the CDXJ indexes a kill or a full disk "
+        "left missing or half-written. Off: no recovery step at all.",
         section="reliability",
     )
     KLIPING_RECOVER_TEXT: bool = setting(
@@ -445,13 +448,15 @@ class _KlipingCore(_Settings):
         "At start-up, complete the text of killed runs: re-extract from their WARCs the articles a text "
         "format's batches lack and write them, in every format of `KLIPING_TEXT_FORMATS`, as "
         "`text/<outlet>/<date>/<run>-recovered-<n>.<ext>` (remote output: into the spool); then settle "
-        "frontier and seen store. Needs `KLIPING_RECOVER_ON_START`.",
+        "frontier and seen store with the keys their story records name. Needs "
+        "`KLIPING_RECOVER_ON_START`.",
         section="reliability",
     )
     KLIPING_FRONTIER_ENABLED: bool = setting(
         True,
         "Keep article requests in a durable frontier (SQLite) so a killed crawl resumes instead of starting "
-        "over; a job that finishes cleanly is forgotten.",
+        "over; a job that finishes cleanly is forgotten, but for the articles it still owes (their "
+        "extraction or storage failed), which its next run fetches first.",
         section="reliability",
     )
     KLIPING_FRONTIER_PATH: str = setting(

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from archive.extension import DATE_META_KEY, WARC_META_KEY
 from archive.reader import charset_from_content_type
+from cli.common import EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_NO_SPACE, EXIT_STATE
 from fetch.faults import describe_exception, failure_reason
 from settings.outlets import OutletConfigError
 from settings.runinfo import new_run_id
@@ -56,13 +57,35 @@ class KlipingSpider(Spider):
         try:
             spider = super().from_crawler(crawler, *args, **kwargs)
             spider.check_input()
-            return spider
         except (ParamsError, OutletConfigError) as exc:
             # ``scrapy crawl`` would print a traceback and exit 1; bad input is one line and exit 2,
             # as with ``kliping crawl`` (which checks the arguments before Scrapy starts).
             sys.stderr.write(f"scrapy crawl {cls.name}: {exc}\n")
             sys.stderr.flush()
-            os._exit(2)
+            os._exit(EXIT_BAD_INPUT)
+        cls.prepare_run(crawler)
+        return spider
+
+    @classmethod
+    def prepare_run(cls, crawler: Any) -> None:
+        """The run's start (:func:`lifecycle.startup.prepare_run`): lock the work directory, check
+        the state, recover what earlier runs left; done already when the ``kliping`` CLI started
+        this crawl. Here for ``scrapy crawl`` and scrapyd, before Scrapy builds any component:
+        a run that cannot start is one ERROR line (in scrapyd's job log) and its exit code,
+        which scrapyd reports as a failed process, never success."""
+        from lifecycle.startup import NoSpace, prepare_run
+        from lifecycle.stops import exit_with
+        from state import StateFileError
+        from state.lock import WorkdirLocked
+
+        try:
+            prepare_run(crawler.settings)
+        except WorkdirLocked as exc:
+            exit_with(EXIT_LOCKED, str(exc))
+        except StateFileError as exc:
+            exit_with(EXIT_STATE, str(exc))
+        except NoSpace as exc:
+            exit_with(EXIT_NO_SPACE, str(exc))
 
     def check_input(self) -> None:
         """Raise :class:`ParamsError` for arguments that only make sense with the settings at hand."""

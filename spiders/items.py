@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lifecycle.keys import ArticleKeys
+
 
 @dataclass
 class Page:
@@ -35,3 +37,6 @@ class StoryItem:
     hints: dict[str, Any] = field(default_factory=dict)
     #: The story's canonical URL, the record's ``url``; None: the first page's URL.
     url: str | None = None
+    #: The article's keys in the run's books, from its request (set by
+    #: :class:`lifecycle.extension.LifecycleSpiderMiddleware`; spiders need not fill them in).
+    keys: ArticleKeys = field(default_factory=ArticleKeys)

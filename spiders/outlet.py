@@ -26,7 +26,7 @@ from fetch.canonical import canonical_url
 from fetch.faults import RobotsUnreachable, failure_reason
 from fetch.robots import RobotsTxtMiddleware
 from fetch.runkeys import RunKeys
-from pipelines.seen import SeenTracker
+from lifecycle.extension import RunLifecycle
 from settings.outlets import Discovery, Outlet, outlet_for_url
 from spiders.base import describe_failure
 from spiders.discovery import Link
@@ -76,8 +76,8 @@ class OutletSpider(StorySpider):
         return [outlets[n] for n in names]
 
     async def start(self) -> AsyncIterator[Any]:
-        tracker = self.crawler.get_extension(SeenTracker)
-        self.seen = tracker.store if tracker is not None else None
+        lifecycle = self.crawler.get_extension(RunLifecycle)
+        self.seen = lifecycle.store if lifecycle is not None else None
         for outlet in self.selected():
             for source in outlet.discovery:
                 yield self.listing_request(outlet, source.kind, source.url, source)

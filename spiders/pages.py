@@ -19,7 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from fetch.canonical import canonical_url, with_query
-from pipelines.seen import SEEN_KEY
+from lifecycle.keys import SEEN_META
 from settings.outlets import Outlet, load_outlets
 from spiders.base import KlipingSpider, describe_failure
 from spiders.items import Page, StoryItem
@@ -68,7 +68,7 @@ class StorySpider(KlipingSpider):
             callback=self.parse_article,
             errback=self.page_failed,
             # The crawl marks a story seen once it is safely stored; a scrape of a list does not.
-            meta={SEEN_KEY: story_url} if self.marks_seen else {},
+            meta={SEEN_META: story_url} if self.marks_seen else {},
             cb_kwargs={"outlet": outlet.name, "story_url": story_url, "pages": pages, "follow": follow},
         )
 

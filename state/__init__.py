@@ -22,6 +22,14 @@ class StateError(ValueError):
     """A state URI that cannot be used; the message names the URI and the problem."""
 
 
+class StateFileError(Exception):
+    """A state file or the work directory is unusable (corrupt, read-only, not a directory).
+
+    The message names the file and the problem; the file is left as it is for inspection.
+    Commands exit with ``EXIT_STATE`` (5).
+    """
+
+
 class SeenStore(Protocol):
     """The set of article URLs (canonical form) whose WARC and text records are durably written."""
 
@@ -38,6 +46,16 @@ class SeenStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def seen_among(store: SeenStore, urls: Iterable[str]) -> set[str]:
+    """Which of ``urls`` the store has seen: in one round trip when the store can
+    (``which_seen``), else one ``is_seen`` each."""
+    urls = list(urls)
+    which = getattr(store, "which_seen", None)
+    if callable(which):
+        return set(which(urls))
+    return {url for url in urls if store.is_seen(url)}
 
 
 def redact(uri: str) -> str:

@@ -7,6 +7,9 @@ is settled (its story reached the WARC, or the spider found no article). The nex
 same job re-schedules what is still pending, and skips what is *done*, so a killed crawl resumes
 instead of starting over. A job that finishes cleanly is forgotten.
 
+Each pending row also keeps the article's seen key (:mod:`lifecycle.keys`), so a resumed request
+is marked seen like a fresh one, and a restart can settle what the seen store already has.
+
 The ``runs`` table says which runs are in progress: a row whose process is gone at the next start
 is a killed run, whose WARCs and text batches :mod:`pipelines.recovery` repairs. No Scrapy here.
 """
@@ -21,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from settings.runinfo import SettingsLike, hostname_token, pid_alive, workdir
+from state import StateFileError
 
 PENDING, DONE = "pending", "done"
 
@@ -32,6 +36,7 @@ CREATE TABLE IF NOT EXISTS frontier (
     cb_kwargs TEXT NOT NULL DEFAULT '{}',
     state TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
+    seen_key TEXT,
     PRIMARY KEY (job, url)
 );
 CREATE INDEX IF NOT EXISTS frontier_url ON frontier (url);
@@ -55,6 +60,7 @@ class PendingRequest:
     callback: str
     cb_kwargs: str
     attempts: int
+    seen_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,20 +83,37 @@ class Frontier:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a killed process loses no commit; only a power cut may lose the last.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a killed process loses no commit; only a power cut may lose the last.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(frontier)")}
+            if "seen_key" not in columns:  # a frontier written before seen keys were kept
+                self.db.execute("ALTER TABLE frontier ADD COLUMN seen_key TEXT")
+        except (OSError, sqlite3.Error) as exc:
+            raise StateFileError(f"{self.path}: cannot open the frontier ({exc})") from exc
+
+    def check(self) -> None:
+        """Raise :class:`StateFileError` unless SQLite finds the file whole (``PRAGMA quick_check``)."""
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)")]
+        except sqlite3.Error as exc:
+            raise StateFileError(f"{self.path}: the frontier is unreadable ({exc})") from exc
+        if problems != ["ok"]:
+            raise StateFileError(f"{self.path}: the frontier is damaged ({'; '.join(problems)})")
 
     # --- requests ------------------------------------------------------------------------------
 
-    def add_pending(self, job: str, url: str, callback: str, cb_kwargs: str = "{}") -> None:
+    def add_pending(
+        self, job: str, url: str, callback: str, cb_kwargs: str = "{}", seen_key: str | None = None
+    ) -> None:
         """Record an article request as owed (a no-op when it is already known to the job)."""
         self.db.execute(
-            "INSERT OR IGNORE INTO frontier (job, url, callback, cb_kwargs) VALUES (?, ?, ?, ?)",
-            (job, url, callback, cb_kwargs),
+            "INSERT OR IGNORE INTO frontier (job, url, callback, cb_kwargs, seen_key) VALUES (?, ?, ?, ?, ?)",
+            (job, url, callback, cb_kwargs, seen_key),
         )
 
     def mark_done(self, urls: Iterable[str], job: str | None = None) -> None:
@@ -114,7 +137,7 @@ class Frontier:
     def pending(self, job: str) -> list[PendingRequest]:
         """The job's owed requests, in the order they were first scheduled."""
         rows = self.db.execute(
-            "SELECT url, callback, cb_kwargs, attempts FROM frontier "
+            "SELECT url, callback, cb_kwargs, attempts, seen_key FROM frontier "
             "WHERE job = ? AND state = 'pending' ORDER BY rowid",
             (job,),
         ).fetchall()
@@ -143,16 +166,31 @@ class Frontier:
     def end_run(self, run_id: str) -> None:
         self.db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
 
-    def finish(self, run_id: str | None, job: str | None) -> None:
+    def finish(self, run_id: str | None, job: str | None, owed: Iterable[str] = ()) -> None:
         """End ``run_id`` and forget ``job`` (either may be None) in one transaction.
 
         Together, because apart a kill between them leaves a run that looks killed with a job that
-        owes nothing: the next start would then take every request of the job for new work.
+        owes nothing: the next start would then take every request of the job for new work. The
+        ``owed`` URLs of the job stay pending with one more attempt: articles fetched whose
+        processing failed (extraction, storage), which the next run of the job tries again.
         """
+        owed = list(owed)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             if job is not None:
-                self.forget_job(job)
+                if owed:
+                    self.db.execute("CREATE TEMP TABLE IF NOT EXISTS owed (url TEXT PRIMARY KEY)")
+                    self.db.execute("DELETE FROM owed")
+                    self.db.executemany("INSERT OR IGNORE INTO owed VALUES (?)", [(u,) for u in owed])
+                    self.db.execute(
+                        "DELETE FROM frontier WHERE job = ? AND (state = 'done' OR url NOT IN owed)", (job,)
+                    )
+                    self.db.execute(
+                        "UPDATE frontier SET attempts = attempts + 1 WHERE job = ? AND state = 'pending'",
+                        (job,),
+                    )
+                else:
+                    self.forget_job(job)
             if run_id is not None:
                 self.end_run(run_id)
 

@@ -92,6 +92,16 @@ class RedisSeenStore:
     def is_seen(self, url: str) -> bool:
         return bool(self.client.sismember(self.key, url))
 
+    def which_seen(self, urls: Iterable[str]) -> set[str]:
+        """Which of ``urls`` are seen: one SMISMEMBER per thousand."""
+        urls = list(urls)
+        found: set[str] = set()
+        for start in range(0, len(urls), _MARK_BATCH):
+            chunk = urls[start : start + _MARK_BATCH]
+            flags = self.client.smismember(self.key, chunk)
+            found.update(url for url, flag in zip(chunk, flags, strict=True) if flag)
+        return found
+
     def mark_seen(self, urls: Iterable[str]) -> None:
         batch: list[str] = []
         for url in urls:

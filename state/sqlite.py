@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from state import StateError
+from state import StateError, StateFileError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (url TEXT PRIMARY KEY, at REAL NOT NULL);
@@ -37,7 +37,7 @@ class SqliteSeenStore:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"{path}: cannot open the seen store ({exc})") from exc
+            raise StateFileError(f"{path}: cannot open the seen store ({exc})") from exc
 
     @classmethod
     def from_uri(cls, uri: str) -> SqliteSeenStore:
@@ -46,6 +46,26 @@ class SqliteSeenStore:
     def is_seen(self, url: str) -> bool:
         row = self.db.execute("SELECT 1 FROM seen WHERE url = ?", (url,)).fetchone()
         return row is not None
+
+    def which_seen(self, urls: Iterable[str]) -> set[str]:
+        """Which of ``urls`` are seen (queried in chunks, well under SQLite's variable limit)."""
+        urls = list(urls)
+        found: set[str] = set()
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT url FROM seen WHERE url IN ({marks})", chunk)
+            found.update(row[0] for row in rows)
+        return found
+
+    def check(self) -> None:
+        """Raise :class:`StateFileError` unless SQLite finds the file whole (``PRAGMA quick_check``)."""
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)")]
+        except sqlite3.Error as exc:
+            raise StateFileError(f"{self.path}: the seen store is unreadable ({exc})") from exc
+        if problems != ["ok"]:
+            raise StateFileError(f"{self.path}: the seen store is damaged ({'; '.join(problems)})")
 
     def mark_seen(self, urls: Iterable[str]) -> None:
         now = time.time()

@@ -211,7 +211,7 @@ def base_summary(**changes: Any) -> dict[str, Any]:
         "bad_input": {"url_lines": 0},
         "unreachable_outlets": [],
         "per_outlet": {"detik": {"articles": 5, "failed": 0}},
-        "uploads": {"failed": 0, "spooled": 0},
+        "uploads": {"sent": 0, "failed": 0, "left_in_spool": 0},
         "invariants": {"responses_archived": True, "articles_written": True},
     }
     summary.update(changes)
@@ -228,7 +228,7 @@ def base_summary(**changes: Any) -> dict[str, Any]:
         ({"stopped_early": "signal"}, 0, []),
         ({"stopped_early": "signal", "errors": {"timed_out": 9}}, 1, ["error_rate"]),
         ({"stopped_early": "no space left on /data"}, 6, ["no_space"]),
-        ({"uploads": {"failed": 2, "spooled": 2}}, 1, ["uploads"]),
+        ({"uploads": {"failed": 2, "left_in_spool": 2}}, 1, ["uploads"]),
         ({"unreachable_outlets": ["detik: could not reach any listing: x (h)"]}, 1, ["outlet_unreachable"]),
         ({"per_outlet": {"detik": {"articles": 0, "failed": 3}}}, 1, ["outlet_no_article"]),
         ({"per_outlet": {"detik": {"articles": 0, "failed": 0, "gone": 3}}}, 0, []),

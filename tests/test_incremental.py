@@ -90,7 +90,7 @@ def test_a_second_run_fetches_only_the_article_added_to_the_feed(kliping: Klipin
     code, err = crawl(kliping, web, "--output", "run2")
     assert code == 0, err
     assert fetched_articles(kliping.cwd / "run2") == [new]
-    assert re.search(r"skipped: already_seen +3$", err, re.M)
+    assert re.search(r"skipped: already_seen +3$", err, re.M), err
     rows = read_jsonl(sorted((kliping.cwd / "run2").rglob("*.jsonl")))
     assert [row["url"] for row in rows] == [new]
     # Listings are read every run; a dead link is never seen, so it is tried again.

@@ -129,7 +129,7 @@ def test_the_cron_line_logs_records_the_exit_code_and_mails_only_failures(
         assert any(key.startswith("kliping/runs/") and key.endswith("summary.json") for key in keys)
         assert s3_environment()["AWS_SECRET_ACCESS_KEY"] not in text
         # While another run holds the lock, the slot is skipped with 75, and nobody is mailed.
-        with open(install / "data" / "crawl.lock", "a") as lock:
+        with open(install / "data" / "kliping.lock", "a") as lock:  # kliping's own workdir lock
             fcntl.flock(lock, fcntl.LOCK_EX)
             busy = run_cron(tmp_path, moto, web)
         assert busy.stdout == ""

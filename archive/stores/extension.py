@@ -168,6 +168,8 @@ class StoreUploader:
             if self.crawler.stats is not None:
                 left = sum(1 for _ in spooled_files(self.spool))
                 self.crawler.stats.set_value("kliping/store/spooled", left)
+                # The final sweep tries every file left: what it could not send, this run did not.
+                self.crawler.stats.set_value("kliping/store/failed_at_end", len(result.failed))
 
         d: Deferred[Any] = waiting.addCallback(final_sweep)
         d.addCallback(finish)

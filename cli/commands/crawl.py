@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     from archive.stores.check import preflight
     from cli.runner import run_spider
+    from lifecycle.startup import claim_workdir, prepare_run
     from settings.outlets import load_outlets
     from spiders.params import OutletSpiderParams, parse_params
     from state import check_state
@@ -43,8 +44,10 @@ def run(args: argparse.Namespace) -> int:
     for name in args.outlets:
         if name not in known:
             raise BadInput(f"unknown outlet {name!r} (known: {', '.join(sorted(known))})")
-    preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
+    claim_workdir(settings)  # one run per workdir (exit 75), state files whole (exit 5)
     check_state(settings)
+    preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
+    prepare_run(settings)  # the recovery step: what earlier runs left, before anything is fetched
     stats = run_spider("outlet", settings, quiet=quiet(args), **spider_args)
     # Decided by the run's monitor from its summary (cli.outcome), recorded in summary.json.
     return run_exit_code(stats)

@@ -36,9 +36,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from archive.stores.check import preflight
     from cli.runner import run_spider
+    from lifecycle.startup import claim_workdir, prepare_run
     from state import check_state
 
-    preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
+    claim_workdir(settings)  # one run per workdir (exit 75), state files whole (exit 5)
     check_state(settings)
+    preflight(settings)  # an unusable output store is one line now, not an hour into the crawl
+    prepare_run(settings)  # the recovery step: what earlier runs left, before anything is fetched
     stats = run_spider("urls", settings, quiet=quiet(args), file=args.file, report_bad_lines="0")
     return run_exit_code(stats)

@@ -1,35 +1,18 @@
-"""A full output volume stops the run with one clear line, exit 6, and no corrupt file under a final name."""
+"""A full output volume stops the run with one clear line, exit 6, and no corrupt file under a final
+name (the resume on a larger disk: test_disk_full_resume.py)."""
 
 from __future__ import annotations
 
 import json
 import random
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from archive.recovery import scan_complete
+from cli.common import EXIT_NO_SPACE
 from replayweb import ReplayWeb
 from tests.conftest import Kliping
 from tests.robustness.webgen import HOST, write_list
 from tests.warcs import warcio_check
-
-
-@pytest.fixture
-def tiny_volume(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MB tmpfs mounted for the test (needs root; skipped otherwise)."""
-    mount = tmp_path / "vol"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
-
 
 #: Maps every byte value to a lower-case letter, so random bytes become random words.
 LETTERS = bytes(ord("a") + value % 26 for value in range(256))
@@ -74,7 +57,7 @@ def scrape_into(kliping: Kliping, volume: Path, min_free: int) -> tuple[int, str
 
 def test_low_free_space_stops_the_run_before_a_write_fails(kliping: Kliping, tiny_volume: Path) -> None:
     code, err = scrape_into(kliping, tiny_volume, min_free=800_000)
-    assert code == 6, err  # EXIT_NO_SPACE
+    assert code == EXIT_NO_SPACE, err
     assert "stopped: no space left on device for" in err
     assert "Traceback" not in err
     assert not list(tiny_volume.rglob("*.open"))

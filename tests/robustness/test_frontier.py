@@ -118,6 +118,8 @@ def test_a_pending_article_of_an_outlet_no_longer_configured_is_not_resumed(tmp_
     from spiders.outlet import OutletSpider
 
     settings = {k: getattr(defaults, k) for k in dir(defaults) if k.startswith("KLIPING_")}
+    # Its own work directory: building the spider takes the directory's lock and recovers it.
+    settings |= {"KLIPING_WORKDIR": str(tmp_path / "work"), "KLIPING_OUTPUT": str(tmp_path / "out")}
     crawler = get_crawler(OutletSpider, settings)
     spider = OutletSpider.from_crawler(crawler)
     frontier = Frontier(tmp_path / "frontier.sqlite")

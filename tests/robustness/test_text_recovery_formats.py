@@ -22,9 +22,9 @@ from pipelines.staged_parquet import final_path, finish_staged, is_staged
 from replayweb import ReplayWeb
 from settings.runinfo import local_dir
 from state.frontier import Frontier, this_host
-from tests.conftest import Kliping
+from tests.conftest import FIXTURE_OUTLETS, Kliping
 from tests.robustness.test_text_recovery import FileSeenStore
-from tests.robustness.webgen import serve_articles, write_list
+from tests.robustness.webgen import HOST, serve_articles, write_list
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -38,6 +38,22 @@ def crawl(kliping: Kliping, *settings: str) -> list[str]:
         for setting in settings:
             args += ["-s", setting]
         result = kliping("scrape", "links.txt", "--proxy", web.proxy_url, *args)
+    assert result.code == 0, result.stderr
+    return urls
+
+
+def crawl_outlet(kliping: Kliping, *settings: str) -> list[str]:
+    """A finished crawl of the fixture outlet, its feed listing four generated articles: stories
+    with a seen key (a URL list has none); their URLs."""
+    with ReplayWeb() as web:
+        urls = serve_articles(web, 4, seed=33)
+        items = "".join(f"<item><title>t</title><link>{url}</link></item>" for url in urls)
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>{items}</channel></rss>'
+        web.add(f"{HOST}/rss", feed.encode(), content_type="application/rss+xml")
+        args = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", f"KLIPING_OUTLETS_DIRS={FIXTURE_OUTLETS}"]
+        for setting in settings:
+            args += ["-s", setting]
+        result = kliping("crawl", "kabarcontoh", "--proxy", web.proxy_url, *args)
     assert result.code == 0, result.stderr
     return urls
 
@@ -149,7 +165,7 @@ def test_each_format_is_completed_on_its_own_when_one_was_stored_and_another_not
 def test_remote_output_recovers_into_the_spool_trusting_the_seen_store_for_uploaded_batches(
     kliping: Kliping,
 ) -> None:
-    urls = crawl(kliping, "KLIPING_TEXT_BATCH_ITEMS=2")
+    urls = crawl_outlet(kliping, "KLIPING_TEXT_BATCH_ITEMS=2")
     # Rebuild what an s3:// run leaves in its work directory: the WARC still in the spool; batch 1
     # (both formats) uploaded, so gone from the spool, its articles marked seen; batch 2 stored
     # as JSON lines in the spool, its Parquet copy never written.
@@ -175,11 +191,12 @@ def test_remote_output_recovers_into_the_spool_trusting_the_seen_store_for_uploa
         KLIPING_WORKDIR=str(work),
         KLIPING_STATE=f"jsonfile://{seen_file}",
         KLIPING_STATE_STORES={"jsonfile": f"{FileSeenStore.__module__}.FileSeenStore"},
+        KLIPING_OUTLETS_DIRS=[str(FIXTURE_OUTLETS)],
     )
 
     [recovered] = report.recovered_files
     assert recovered.is_relative_to(spool / "text") and recovered.name.endswith("-recovered-1.parquet")
-    assert recovered.parent.parent.name == "other" and DAY.fullmatch(recovered.parent.name)
+    assert recovered.parent.parent.name == "kabarcontoh" and DAY.fullmatch(recovered.parent.name)
     assert sorted(parquet_urls([recovered])) == sorted(second)
     assert set(urls) <= set(json.loads(seen_file.read_text()))
 

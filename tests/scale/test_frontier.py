@@ -153,3 +153,34 @@ def test_two_workers_over_the_corpus_match_one(
     counts = fetched(corpus_web)
     # Every page of every story (a single-page variant such as ?page=all included) once.
     assert all(counts[url] == 1 for url in pages)
+
+
+def test_a_restarted_worker_reconciles_its_own_frontier_with_the_shared_seen_store(
+    news_web: tuple[ReplayWeb, list[str]], redis_uri: str, workers: Workers, tmp_path: Path
+) -> None:
+    """Worker a owes every article in its local frontier when it is killed; b then saves them (all
+    of them, or all but what a had taken, whether b joins a's round or starts the next).
+    Restarted, a fetches only what b did not save: the rest is seen in the shared store."""
+    web, articles = news_web
+    outlets = newsweb.write_outlet(tmp_path / "outlets").parent
+    args = crawl_args(web, outlets, newsweb.OUTLET, "--state", redis_uri, *SHARED, *QUICK_DEATH)
+    with hold_first_article(web, len(articles)) as first_article:
+        a = workers.start("a", *args)
+        first_article.wait_held("worker a to ask for its first article")
+        wait_until(
+            lambda: queued(redis_uri) >= len(articles) - HELD_AT_MOST, 60, "worker a to queue the articles"
+        )
+        a.kill()
+    web.clear_faults()
+    b = workers.start("b", *args)
+    assert b.wait() == 0, b.stderr
+    saved = [row["url"] for row in b.rows()]
+    assert len(saved) == len(set(saved)) and set(saved) <= set(articles)
+    wait_until(lambda: workers_in_round(redis_uri) == 0, 30, "no live worker in the round")
+    web.reset_counters()
+
+    again = workers.start("a", *args)
+    assert again.wait() == 0, again.stderr
+    rows = [row["url"] for row in again.rows()]
+    assert sorted(rows) == sorted(set(articles) - set(saved))
+    assert {url: n for url, n in fetched(web).items() if url in articles and n > 1} == {}

@@ -20,7 +20,10 @@ from tests.scale import newsweb
 from tests.scale.conftest import free_port, wait_until
 from tests.warcs import read_jsonl, warc_files
 
-PACKAGES = ["archive", "cli", "extract", "fetch", "pipelines", "replayweb", "settings", "spiders", "state"]
+PACKAGES = [
+    "archive", "cli", "extract", "fetch", "lifecycle", "monitor", "pipelines", "replayweb", "settings",
+    "spiders", "state",
+]  # fmt: skip
 
 
 def call(url: str, data: dict[str, Any] | None = None, files: dict[str, bytes] | None = None) -> Any:

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from archive.stores.spool import spooled_files
+from cli.common import EXIT_FAILURES
 from pipelines.exporters import ARTICLE_SCHEMA
 from replayweb import ReplayWeb
 from tests.conftest import FIXTURE_OUTLETS, REPO, Kliping, site_page
@@ -119,7 +120,8 @@ def test_s3_gone_mid_run_loses_nothing_and_kliping_upload_sends_the_spool(
             proc.kill()
         if moto.proc is None:
             moto.start()  # state is empty after a restart
-    assert proc.returncode == 1, err  # uploads failed: files left in the spool
+    # Nothing is lost, but the run did not deliver: exit 1, and the summary says what stayed.
+    assert proc.returncode == EXIT_FAILURES, err
     assert "Traceback" not in err
     warned = re.findall(r"upload of (\S+) failed", err)
     assert sorted(warned) == sorted(set(warned)), err  # each file warned about once
@@ -127,6 +129,11 @@ def test_s3_gone_mid_run_loses_nothing_and_kliping_upload_sends_the_spool(
     kept = {p.relative_to(spool).as_posix(): p.read_bytes() for p in spooled_files(spool)}
     kinds = {key.split("/")[0] + ":" + key.rsplit(".", 1)[-1] for key in kept}
     assert kinds == {"warc:gz", "warc:cdxj", "text:jsonl", "text:parquet", "runs:json"}
+    [summary_key] = [key for key in kept if key.endswith("summary.json")]
+    uploads = json.loads(kept[summary_key])["uploads"]
+    # Every file of the run but the summary itself, which is written after the count.
+    assert uploads == {"sent": 0, "failed": len(kept) - 1, "left_in_spool": len(kept) - 1}
+    assert re.search(rf"uploads +0 sent, {len(kept) - 1} left in the spool", err, re.M), err
 
     moto.client().create_bucket(Bucket=bucket)
     sent = kliping("upload", "--output", f"s3://{bucket}/news", *cli_settings(moto))
