@@ -26,6 +26,7 @@ monitor records the decision in ``summary.json`` (also under ``scrapy crawl`` an
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,7 +196,13 @@ def decide(summary: Mapping[str, Any], *, max_error_rate: float = 0.05) -> Outco
 
 
 def run_exit_code(stats: Mapping[str, Any]) -> int:
-    """The exit code the run's monitor decided, or (a crawl without the monitor) decided now."""
+    """The exit code the run's monitor decided, or (a crawl without the monitor) decided now.
+
+    A run that stopped early for a reason of its own (a full disk, unusable state) also gets its
+    one line, ``stopped: <why>``, last on stderr, where an operator reading a cron mail looks."""
+    stopped = stats.get("kliping/stopped")
+    if stopped:
+        print(f"stopped: {stopped}", file=sys.stderr)
     outcome = stats.get(OUTCOME_KEY)
     if isinstance(outcome, Mapping) and isinstance(outcome.get("exit_code"), int):
         return int(outcome["exit_code"])

@@ -20,8 +20,9 @@ through :meth:`FrontierExtension.end`.
 
 Spiders need no code for this. A spider may define ``frontier_job()`` (the identity of a job,
 default: its name and arguments) and ``frontier_kwargs(data)`` (check or rebuild ``cb_kwargs`` from
-their JSON form; KeyError or ValueError skips the row); ``settings.outlets.Outlet`` values are
-stored by name and come back as the name.
+their JSON form; KeyError or ValueError skips the row) and ``frontier_errback(callback_name)``
+(the errback of a resumed request; default: its ``request_failed``); ``settings.outlets.Outlet``
+values are stored by name and come back as the name.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ logger = logging.getLogger(__name__)
 
 #: ``request.meta`` key holding the frontier URL of a request (kept across redirects and retries).
 FRONTIER_META_KEY = FRONTIER_META
+
+
+def _errback_for(spider: Spider, callback_name: str) -> Any:
+    pick = getattr(spider, "frontier_errback", None)
+    errback = pick(callback_name) if pick is not None else None
+    return errback or getattr(spider, "request_failed", None)
 
 
 def _encode(value: Any) -> Any:
@@ -189,7 +196,9 @@ class FrontierExtension:
         return Request(
             url,
             callback=callback,
-            errback=getattr(spider, "request_failed", None),
+            # The errback the spider gives requests of this callback (a story's page: its own, which
+            # tells a page taken down from a failure and keeps a partial story); else the generic one.
+            errback=_errback_for(spider, callback_name),
             cb_kwargs=kwargs,
             # The keys it was scheduled with: settled and marked seen like a fresh request.
             meta=(keys or ArticleKeys(url)).meta() | {FRONTIER_META: url},

@@ -52,6 +52,11 @@ class StorySpider(KlipingSpider):
         self.outlet(data["outlet"])
         return data
 
+    def frontier_errback(self, callback_name: str) -> Any:
+        """The errback of a request resumed from the frontier: a story's page fails as it would
+        have in the run that scheduled it (gone, partial story, single-page fallback)."""
+        return self.page_failed if callback_name == "parse_article" else None
+
     def first_page_request(self, outlet: Outlet, url: str) -> Request:
         """The first request for the story at (canonical) ``url``, as the outlet's pagination says."""
         if outlet.pagination.mode == "single_page":

@@ -243,7 +243,7 @@ def base_summary(**changes: Any) -> dict[str, Any]:
                 "stopped_early": "no space left",
                 "errors": {"x": 50},
             },
-            3,
+            6,  # a full disk is what to fix first; it may well be why the invariant broke
             ["invariant_broken", "no_space", "error_rate"],
         ),
         ({"spider": "urls", "errors": {"http_404": 1}, "articles": {"gone": 0}}, 1, ["fetch_errors"]),
