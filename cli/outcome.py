@@ -1,4 +1,5 @@
-"""A crawl's exit code from its stats: broken invariants trump everything else."""
+"""A crawl's exit code from its stats: broken invariants trump everything else; work owed to a
+later run (``kliping/owed/*``) always fails the run, even a crawl that tolerates web errors."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cli.common import EXIT_FAILURES, EXIT_INVARIANT
-from monitor.summary import BROKEN
+from monitor.summary import BROKEN, owed_work
 
 
 def error_count(stats: Mapping[str, Any]) -> int:
@@ -26,6 +27,13 @@ def exit_code(stats: Mapping[str, Any], code: int, *, errors_fail: bool = True) 
         print(f"kliping: run invariants broken: {', '.join(broken)} (see the summary)", file=sys.stderr)
         return EXIT_INVARIANT
     if stopped:
+        return max(code, EXIT_FAILURES)
+    owed = owed_work(stats)
+    if owed:
+        # Work lost this run (an extraction over its budget, a dead worker) fails the run whatever
+        # the command: it is owed to a later run, which an operator should know ran short.
+        listed = ", ".join(f"{len(items)} {kind}" for kind, items in owed.items())
+        print(f"owed to the next run: {listed} (see the summary)", file=sys.stderr)
         return max(code, EXIT_FAILURES)
     if code == 0 and errors_fail and error_count(stats):
         return EXIT_FAILURES

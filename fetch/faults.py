@@ -39,6 +39,8 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
+from fetch.shutdown import DownloadStopped
+
 logger = logging.getLogger(__name__)
 
 #: Exception class names (Scrapy's and Twisted's) -> kliping's error reason.
@@ -123,6 +125,8 @@ def failure_reason(exc: BaseException) -> Reason:
     if isinstance(exc, HttpError):
         return Reason("errors", f"http_{exc.response.status}")
     text = str(exc)
+    if isinstance(exc, DownloadStopped):
+        return Reason("skipped", "stopped")  # cancelled at the stop deadline: owed to the next run
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return Reason("skipped", "robots")

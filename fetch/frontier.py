@@ -6,13 +6,16 @@
 - ``response_received``: a redirected request is re-keyed under its final URL (the URL its text
   record and recovery know it by), so an article reached by a redirect is not fetched again.
 - ``item_scraped`` / ``item_dropped`` / ``item_error``: the story behind the item is in the WARC
-  (the extract pipeline writes its story record first), so its request is settled.
+  (the extract pipeline writes its story record first), so its request is settled; except an item
+  dropped with an exception marked ``owed`` (its extraction failed or was abandoned at a stop):
+  that request stays pending and the next run fetches and extracts it again.
   :class:`FrontierSpiderMiddleware` settles requests whose callback yields no item (not HTML).
 - ``spider_opened``: the job's pending requests from a killed or stopped run are scheduled again
   with their callback looked up by name on the spider; a request that stays pending although a run
   fetched it (it failed) is tried by at most ``KLIPING_FRONTIER_MAX_ATTEMPTS`` runs, then given up
   (``kliping/skipped/frontier_gave_up``).
-- ``spider_closed`` with reason ``finished``: the job owes nothing, its rows are forgotten.
+- ``spider_closed`` with reason ``finished`` and no work owed: the job owes nothing, its rows are
+  forgotten. A run that left work owed (an extraction that failed) keeps its job for the next run.
 
 Spiders need no code for this. A spider may define ``frontier_job()`` (the identity of a job,
 default: its name and arguments) and ``frontier_kwargs(data)`` (check or rebuild ``cb_kwargs`` from
@@ -32,6 +35,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from fetch.shutdown import STOPPED_META
 from settings.runinfo import run_id
 from state.frontier import Frontier, frontier_path
 
@@ -95,6 +99,9 @@ class FrontierExtension:
         # those count an attempt at the end). Settled URLs leave it, so it holds what is in flight
         # and what failed, not every URL of the run.
         self.unsettled: set[str] = set()
+        # Frontier URLs whose work this run failed (an extraction over its budget): they stay
+        # pending, so a run that owes them has not finished its job.
+        self.owed: set[str] = set()
         self.run_id = run_id(crawler.settings)
         connect = crawler.signals.connect
         connect(self.spider_opened, signal=signals.spider_opened)
@@ -181,7 +188,8 @@ class FrontierExtension:
 
     def request_left_downloader(self, request: Request, spider: Spider) -> None:
         url = request.meta.get(FRONTIER_META_KEY)
-        if url:
+        # A download cancelled at the stop deadline is not the page's fault: no attempt counted.
+        if url and not request.meta.get(STOPPED_META):
             self.unsettled.add(url)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
@@ -211,11 +219,23 @@ class FrontierExtension:
             self.frontier.mark_done([url], self.job)
             self.unsettled.discard(url)
 
-    def item_settled(self, item: Any, response: Response | None = None, **_: Any) -> None:
+    def item_settled(
+        self, item: Any, response: Response | None = None, exception: BaseException | None = None, **_: Any
+    ) -> None:
+        if getattr(exception, "owed", False):
+            # Its extraction failed or was abandoned (pipelines.extract): the request stays pending
+            # for the next run, and the job is not done. A stop's abandon is not the page's fault:
+            # no attempt counted.
+            url = response.meta.get(FRONTIER_META_KEY) if response is not None else None
+            if url:
+                self.owed.add(url)
+                if not getattr(exception, "counts_attempt", True):
+                    self.unsettled.discard(url)
+            return
         self.settle(response)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if reason == "finished":
+        if reason == "finished" and not self.owed:
             # Forgotten at engine_stopped, with the run's end: not before the last file is closed.
             self.finished = True
             return

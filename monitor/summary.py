@@ -17,6 +17,9 @@ DOWNLOADED = "kliping/monitor/responses_downloaded"
 BROKEN = "kliping/invariants/broken"
 #: Stats key with the path of the summary file written.
 SUMMARY_PATH = "kliping/monitor/summary_path"
+#: Prefix of the stats keys listing work this run failed and owes to a later one (a list of dicts
+#: each: ``kliping/owed/extraction`` holds stories whose extraction failed, with their WARC pointers).
+OWED_PREFIX = "kliping/owed/"
 
 #: Skip reasons always listed (zero when none), so runs compare line by line.
 SKIP_REASONS = ("robots", "already_seen", "not_article", "too_large", "not_html")
@@ -117,8 +120,18 @@ def build_summary(
         "retried": retried,
         "bad_input": {"url_lines": _int(stats, "kliping/bad_input/url_lines")},
         "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
+        "owed": owed_work(stats),
         "per_outlet": {name: dict(counts) for name, counts in sorted((per_outlet or {}).items())},
         "invariants": invariants,
+    }
+
+
+def owed_work(stats: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """What the run failed to do and left for a later run, by kind (``kliping/owed/<kind>`` lists)."""
+    return {
+        key[len(OWED_PREFIX) :]: list(value)
+        for key, value in sorted(stats.items())
+        if key.startswith(OWED_PREFIX) and isinstance(value, list) and value
     }
 
 
@@ -165,6 +178,8 @@ def render_table(summary: Mapping[str, Any]) -> str:
         reasons = ", ".join(f"{name}: {n}" for name, n in retried["by_reason"].items())
         gave_up = f", gave up on {retried['gave_up']}" if retried["gave_up"] else ""
         rows.append(("retried", f"{retried['requests']} ({reasons}){gave_up}"))
+    for kind, items in summary.get("owed", {}).items():
+        rows.append((f"owed: {kind}", str(len(items))))
     if summary["bad_input"]["url_lines"]:
         rows.append(("bad URL lines", str(summary["bad_input"]["url_lines"])))
     for name, counts in summary["per_outlet"].items():

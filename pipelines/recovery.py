@@ -320,6 +320,7 @@ def recover_run(
     the seen store).
     """
     from extract import ExtractOptions
+    from pipelines.pool import Budget
     from pipelines.reextract import extract_records, iter_jobs
     from settings.outlets import load_outlets
 
@@ -354,7 +355,7 @@ def recover_run(
     if jobs:
         options = ExtractOptions.from_settings(settings.copy_to_dict())
         workers = min(len(jobs), settings.getint("KLIPING_EXTRACT_WORKERS") or os.cpu_count() or 1)
-        again = list(extract_records(jobs, options, workers))
+        again = list(extract_records(jobs, options, workers, budget=Budget.from_settings(settings)))
         missing: dict[str, list[dict[str, Any]]] = {}
         for fmt in formats:
             lacking = [

@@ -53,6 +53,8 @@ DOWNLOADER_MIDDLEWARES = {
     "fetch.proxy.ProxyMiddleware": 740,
     # Below the RetryMiddleware (550): counts robots.txt faults and redirect loops once, at the end.
     "fetch.faults.FaultCounter": 540,
+    # Next to the download handler: a download cancelled at the stop deadline is never retried.
+    "fetch.shutdown.StopDeadlineMiddleware": 990,
 }
 
 EXTENSIONS = {

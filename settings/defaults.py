@@ -135,6 +135,19 @@ KLIPING_EXTRACT_MAX_FILE_SIZE = 20_000_000
 #: Time zone assumed when neither the page nor the outlet names one.
 KLIPING_EXTRACT_DEFAULT_TIMEZONE = "Asia/Jakarta"
 
+#: Hard budget of CPU seconds an extraction worker may spend per page of a story (read from
+#: ``/proc``; a worker making no progress is stopped after five times as long by the clock). A
+#: story over it is abandoned, its worker killed and replaced, and it is counted
+#: (``extract_timeout``), logged with its WARC pointer and owed to a later run (the crawl's
+#: frontier keeps it; ``kliping extract`` lists it). 0: no budget.
+KLIPING_EXTRACT_TIMEOUT = 20.0
+
+#: Most resident memory (bytes) of one extraction worker, shared pages included (~100 MB at rest):
+#: over it, the story is abandoned like one over its time (``extract_memory``) and the worker
+#: replaced; the worker's address space is also capped at its start size plus this, so a sudden
+#: spike fails at once. 0: no limit.
+KLIPING_EXTRACT_MAX_MEMORY = 1_000_000_000
+
 # --- monitoring ---------------------------------------------------------------------------------
 
 #: Seconds between progress lines (pages, articles, rate, per outlet) in the log; 0 switches them off.
@@ -143,6 +156,11 @@ KLIPING_PROGRESS_INTERVAL = 30.0
 
 #: Progress bar on stderr: ``auto`` (only when stderr is a terminal), ``on`` or ``off``.
 KLIPING_PROGRESS_BAR = "auto"
+
+#: A wait on another system (an S3 upload, a Redis call) still going after this many seconds is a
+#: stall: it is logged as a warning and shown in the progress line until it ends (each such wait
+#: also has its own timeout). 0: no stall warnings.
+KLIPING_STALL_WARNING = 30.0
 
 #: At the end of every run, print the summary table on stderr and write
 #: ``<output>/runs/<run id>/summary.json``; the run's invariants are checked either way.
@@ -201,8 +219,23 @@ KLIPING_S3_MULTIPART_CHUNKSIZE = 64 * 1024 * 1024
 #: Attempts per S3 request, retried with exponential backoff (botocore's ``standard`` mode).
 KLIPING_S3_MAX_ATTEMPTS = 5
 
-#: Seconds to wait for a connection to the endpoint.
+#: Seconds to wait for a connection to the endpoint (per attempt).
 KLIPING_S3_CONNECT_TIMEOUT = 10.0
+
+#: Seconds to wait for the endpoint to answer or send more bytes (per attempt): an endpoint that
+#: accepts connections and never answers fails each attempt after this long.
+KLIPING_S3_READ_TIMEOUT = 30.0
+
+#: Seconds one file's upload (its parts, their retries and the check after it) may take, plus one
+#: second per MiB of the file; past it the upload is abandoned, counted as failed, the file kept in
+#: the spool for the next run or ``kliping upload``, and for a minute later uploads fail at once
+#: instead of waiting again. While a run stops, ``KLIPING_SHUTDOWN_TIMEOUT`` caps it. 0: no limit
+#: beyond the per-request timeouts.
+KLIPING_S3_FILE_TIMEOUT = 300.0
+
+#: Seconds the start-up check of an S3 store (and ``kliping check``) may take before it reports
+#: the endpoint as not answering.
+KLIPING_S3_CHECK_TIMEOUT = 30.0
 
 #: How an upload is verified before the local file is removed: ``etag`` (size and MD5 ETag,
 #: multipart-aware) or ``size`` (for buckets whose ETags are not MD5s, e.g. SSE-KMS).
