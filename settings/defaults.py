@@ -54,6 +54,13 @@ KLIPING_REDIS_HEARTBEAT = 30.0
 #: filter stay in Redis (for inspection) before they expire.
 KLIPING_REDIS_ROUND_KEEP = 86400
 
+#: With ``KLIPING_STATE=redis://...``: seconds every Redis client waits to connect and for each
+#: reply (seen store, shared queue, duplicate filter, heartbeats, the start-up check), with one
+#: quick retry. A Redis that does not answer (stopped, frozen, a partition) stops the worker within
+#: about twice this: ``stopped: Redis ... did not answer``, exit 1; a later round fetches what it
+#: had taken, and the next start reconciles its run.
+KLIPING_REDIS_TIMEOUT = 10.0
+
 # --- fetching -----------------------------------------------------------------------------------
 
 #: Forward proxy every request goes through (``http://host:port``), e.g. the replay web; empty: none.
