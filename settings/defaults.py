@@ -1,4 +1,5 @@
-"""Every ``KLIPING_*`` setting with its default: the one place they are documented.
+"""Every ``KLIPING_*`` setting with its default, and the few Scrapy settings kliping sets for
+reasons of its own (:data:`settings.docs.SCRAPY_NAMES`): the one place they are documented.
 
 Each setting is preceded by a ``#:`` comment; ``python -m settings.docs`` turns this module into
 ``docs/settings.md`` and a test keeps the two in step. Components read these through Scrapy's
@@ -68,6 +69,19 @@ KLIPING_PROXY = ""
 
 #: Contact URL put in the User-Agent, so site operators can reach whoever runs the crawl.
 KLIPING_CONTACT_URL = "https://github.com/kliping/kliping"
+
+#: Scrapy's limit on a response body, in bytes, for the bytes transferred and (Scrapy's
+#: ``HttpCompressionMiddleware``) for the body once decompressed: a body over it is cut off, a
+#: compressed one over it unpacked is refused as a decompression bomb (``skipped.too_large``,
+#: ``skipped.decompression_bomb``). Scrapy's own default (1 GiB) let one gzip bomb cost 1.1 GB of
+#: memory. News pages fit in 16 MiB many times over, and so do sitemaps as outlets write them (the
+#: protocol allows 50 MB: raise this for an outlet that needs it); three bombs at once then keep the
+#: crawl's whole process tree under 400 MB (``make bench``, B5). Bodies over
+#: ``KLIPING_EXTRACT_MAX_FILE_SIZE`` are archived, not extracted, when this is raised above it.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+
+#: Scrapy logs a warning for a response body (transferred or decompressed) over this many bytes.
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 
 #: Keep the run's pending requests in a disk queue (``<KLIPING_WORKDIR>/queue/<run id>``, removed
 #: when the run ends) rather than in memory, so a sitemap of 100,000 articles costs disk, not RAM.

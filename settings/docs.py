@@ -13,6 +13,9 @@ from pathlib import Path
 
 DEFAULTS = Path(__file__).with_name("defaults.py")
 
+#: Scrapy settings whose kliping defaults live (and are documented) in the defaults module.
+SCRAPY_NAMES = frozenset({"DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE"})
+
 
 @dataclass(frozen=True)
 class SettingDoc:
@@ -39,7 +42,9 @@ def documented_settings(source: str | None = None) -> list[SettingDoc]:
             target, value = node.target, node.value
         else:
             continue
-        if not isinstance(target, ast.Name) or not target.id.startswith("KLIPING_"):
+        if not isinstance(target, ast.Name):
+            continue
+        if not target.id.startswith("KLIPING_") and target.id not in SCRAPY_NAMES:
             continue
         section = next((headings[i] for i in sorted(headings, reverse=True) if i < node.lineno), section)
         doc_lines: list[str] = []
@@ -56,7 +61,8 @@ def render() -> str:
     rows = [
         "# Settings",
         "",
-        "Every `KLIPING_*` setting, its default and what it does. Generated from",
+        "Every `KLIPING_*` setting, its default and what it does, and the Scrapy settings kliping",
+        "gives defaults of its own (`DOWNLOAD_MAXSIZE`, `DOWNLOAD_WARNSIZE`). Generated from",
         "`settings/defaults.py` by `python -m settings.docs`; a test keeps this page in step.",
         "Override any of them (and any Scrapy setting) with `kliping ... -s NAME=VALUE`,",
         "`scrapy crawl ... -s NAME=VALUE`, or in `settings/__init__.py`.",
