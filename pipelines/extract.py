@@ -93,6 +93,8 @@ class ExtractPipeline:
         self.max_bytes = max_bytes
         self.run_id = run
         self.pool: ExtractionPool | None = None
+        #: The stop deadline has passed: stories that reach the pipeline now are not started.
+        self.stopped = False
         self.archiver = crawler.get_extension(WarcArchiver)
         crawler.signals.connect(self.stop_deadline_reached, signal=stop_deadline_reached)
 
@@ -119,7 +121,9 @@ class ExtractPipeline:
             self.pool = None
 
     def stop_deadline_reached(self) -> tuple[str, int]:
-        """The stop deadline passed (fetch.shutdown): abandon the stories still being extracted."""
+        """The stop deadline passed (fetch.shutdown): abandon the stories still being extracted, and
+        start none of those still on their way (the stop is a hard bound)."""
+        self.stopped = True
         return "extractions", self.pool.abandon() if self.pool is not None else 0
 
     def count(self, key: str) -> None:
@@ -148,6 +152,9 @@ class ExtractPipeline:
             self.archiver.record_story(
                 Story(outlet=item.outlet, run_id=self.run_id, pages=pages_ids, url=item.url)
             )
+        if self.stopped:
+            self.count("kliping/shutdown/abandoned_extractions")
+            raise ExtractionAbandoned(f"extraction not started, the run is stopping: {item.pages[0].url}")
         pages = [page.to_dict() for page in item.pages]
         task = self.pool.submit_task(
             run_story, (pages, item.hints, self.run_id, item.url), budget_scale=len(pages)
