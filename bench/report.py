@@ -114,6 +114,10 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{f1.get('token_F1', '-')} | {f1.get('title_acc', '-')} | {f1.get('date_acc', '-')} |"
             )
         lines.append("")
+    if result.get("B5"):
+        from bench.bombs import markdown as bombs_markdown
+
+        lines += [*bombs_markdown(result["B5"]).splitlines(), ""]
     if result.get("verdicts"):
         lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
         for key, v in result["verdicts"].items():

@@ -16,6 +16,8 @@ The rules (docs/operating.md, Exit codes) in order of precedence:
     article pages a listing links to are *gone*, counted but not in the rate);
   - for a URL list, any URL that could not be fetched (each was asked for by name);
   - uploads that failed, or files left in the spool at the end;
+  - work owed to a later run (``owed`` in the summary: an extraction over its time or memory
+    budget, a dead worker), whatever the command: an operator should know the run ran short;
   - a stop for another reason than a signal.
 - 0: clean. A graceful stop by a signal is 0 when nothing else failed.
 
@@ -106,6 +108,7 @@ HEADLINES_ONE = {
     "fetch_errors": "URLs not fetched",
     "uploads": "uploads left in the spool",
     "stopped_early": "stopped early",
+    "owed": "work owed to the next run",
 }
 HEADLINES = {
     "invariant_broken": "invariants broke",
@@ -182,6 +185,10 @@ def decide(summary: Mapping[str, Any], *, max_error_rate: float = 0.05) -> Outco
                 f"{sum(errors.values())} request(s) failed: {_top(errors)}",
             )
         )
+    owed = summary.get("owed") or {}
+    if owed:
+        listed = ", ".join(f"{len(items)} {kind}" for kind, items in owed.items())
+        add(Reason(EXIT_FAILURES, "owed", f"owed to the next run: {listed} (see the summary)"))
     uploads = summary.get("uploads") or {}
     if uploads.get("failed") or uploads.get("left_in_spool"):
         add(

@@ -39,6 +39,8 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
+from fetch.shutdown import DownloadStopped
+
 logger = logging.getLogger(__name__)
 
 #: Exception class names (Scrapy's and Twisted's) -> kliping's error reason.
@@ -141,6 +143,8 @@ def failure_reason(exc: BaseException) -> Reason:
         # Not the site's rules: its host could not be reached (counted once under errors as
         # robots_txt_unavailable); the requests it held back are skipped under their own name.
         return Reason("skipped", "host_unreachable")
+    if isinstance(exc, DownloadStopped):
+        return Reason("skipped", "stopped")  # cancelled at the stop deadline: owed to the next run
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return Reason("skipped", "robots")

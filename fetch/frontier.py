@@ -37,6 +37,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from fetch.shutdown import STOPPED_META
 from lifecycle.keys import FRONTIER_META, SEEN_META, ArticleKeys
 from lifecycle.settle import reconcile
 from lifecycle.stops import stopping_on_failure
@@ -227,7 +228,8 @@ class FrontierExtension:
 
     def request_left_downloader(self, request: Request, spider: Spider) -> None:
         url = request.meta.get(FRONTIER_META)
-        if url:
+        # A download cancelled at the stop deadline is not the page's fault: no attempt counted.
+        if url and not request.meta.get(STOPPED_META):
             self.unsettled.add(url)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
@@ -257,6 +259,10 @@ class FrontierExtension:
 
     def settled(self, urls: Iterable[str]) -> None:
         """The lifecycle settled these frontier URLs: they count no attempt."""
+        self.unsettled.difference_update(urls)
+
+    def excused(self, urls: Iterable[str]) -> None:
+        """These owed frontier URLs were abandoned at a stop, not failed: they count no attempt."""
         self.unsettled.difference_update(urls)
 
     def end(self, *, finished: bool, needs_recovery: bool, owed: Iterable[str]) -> None:

@@ -12,28 +12,47 @@ is alive begins a new round, which reads the listings again. Articles saved by e
 skipped through the seen store (marked only once their WARC and text records are durable); requests
 a killed worker had taken from the queue are not seen, so the next round finds them again.
 The key layout and the seen store are in :mod:`state.redis`.
+
+Redis not answering (stopped, frozen, a partition) costs one bounded call (``KLIPING_REDIS_TIMEOUT``,
+:func:`state.redis.client_options`): the scheduler then stops calling it and closes the spider
+with reason ``redis_unavailable`` (``kliping/errors/redis_unavailable``, the run's
+``stopped_early``, exit 1). What the worker had taken from the shared queue is found again by a
+later round; its own run is left for the next start's recovery, which reconciles the seen store
+with the text it wrote.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.misc import load_object
-from scrapy_redis import connection
 from scrapy_redis import defaults as redis_defaults
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from settings.runinfo import hostname_token
-from state.redis import live_workers, parse_redis_uri, round_key, round_pointer_key
+from state.redis import (
+    DEFAULT_TIMEOUT,
+    UNAVAILABLE,
+    Health,
+    client_options,
+    connect,
+    health,
+    live_workers,
+    parse_redis_uri,
+    redis_timeout,
+    round_key,
+    round_pointer_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +60,15 @@ logger = logging.getLogger(__name__)
 BEATS_PER_TIMEOUT = 3
 
 
-def redis_settings(uri: str) -> dict[str, Any]:
+def redis_settings(uri: str, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
     """The Scrapy settings that put the request queue and the duplicate filter in Redis at ``uri``."""
     url, _ = parse_redis_uri(uri)
     return {
         "SCHEDULER": f"{__name__}.RoundScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "REDIS_URL": url,
+        # For any scrapy-redis component that opens its own client: the same bounded waits.
+        "REDIS_PARAMS": {k: v for k, v in client_options(timeout).items() if k != "retry"},
         # Keep the queue and the filter when one worker closes: the others may still be on them.
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
@@ -125,6 +146,7 @@ class RoundScheduler(Scheduler):
         heartbeat: float,
         keep: int,
         worker: str | None = None,
+        redis_health: Health | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(server, **kwargs)
@@ -135,6 +157,10 @@ class RoundScheduler(Scheduler):
         self.round_id = ""
         self._beats: LoopingCall | None = None
         self._idle = False
+        self.crawler: Any = None
+        # Shared with the seen store on the same Redis: an outage either finds stops this worker.
+        self.health = redis_health or Health("Redis")
+        self.health.listeners.append(self.unavailable)
 
     @classmethod
     def from_settings(cls, settings: Any) -> RoundScheduler:
@@ -144,10 +170,11 @@ class RoundScheduler(Scheduler):
         serializer = settings.get("SCHEDULER_SERIALIZER")
         if isinstance(serializer, str):
             serializer = importlib.import_module(serializer)
-        server = connection.from_settings(settings)
-        server.ping()
+        uri = str(settings.get("KLIPING_STATE"))
+        server, _ = connect(uri, redis_timeout(settings))
         return cls(
             server,
+            redis_health=health(parse_redis_uri(uri)[0]),
             prefix=prefix,
             heartbeat=settings.getfloat("KLIPING_REDIS_HEARTBEAT"),
             keep=settings.getint("KLIPING_REDIS_ROUND_KEEP"),
@@ -161,10 +188,60 @@ class RoundScheduler(Scheduler):
     def from_crawler(cls, crawler: Any) -> RoundScheduler:
         instance = cls.from_settings(crawler.settings)
         instance.stats = crawler.stats
+        instance.crawler = crawler
         crawler.signals.connect(instance.keep_while_others_work, signal=signals.spider_idle)
         return instance
 
+    # --- Redis not answering ------------------------------------------------------------------
+
+    def _redis(self, func: Any, fallback: Any) -> Any:
+        """``func()`` against Redis; ``fallback`` once Redis has not answered (no more waiting)."""
+        if self.health.down is not None:
+            return fallback
+        try:
+            return func()
+        except UNAVAILABLE as exc:
+            self.health.failed(exc)
+            return fallback
+
+    def unavailable(self, reason: str) -> None:
+        """Redis did not answer: stop this worker (a counted failure, exit 1), leaving its run for
+        recovery. Told once, by :class:`state.redis.Health`."""
+        from archive.space import NEEDS_RECOVERY_KEY
+
+        if self._beats is not None and self._beats.running:
+            self._beats.stop()
+        if self.stats is not None:
+            self.stats.inc_value("kliping/errors/redis_unavailable")
+            self.stats.set_value(
+                "kliping/stopped",
+                f"{reason}; this worker stopped (a later round fetches what it had taken)",
+            )
+            # Articles written meanwhile may not be marked seen: the next start reconciles them.
+            self.stats.set_value(NEEDS_RECOVERY_KEY, True)
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None and getattr(engine, "spider", None) is not None:
+            from twisted.internet import reactor
+
+            # Not from inside the scheduler call that failed: on the reactor's next turn.
+            cast(Any, reactor).callLater(0, self._close_spider, engine)
+
+    def _close_spider(self, engine: Any) -> None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        with contextlib.suppress(RuntimeError):  # already closed
+            deferred_from_coro(engine.close_spider_async(reason="redis_unavailable"))
+
+    def has_pending_requests(self) -> bool:
+        return bool(self._redis(lambda: len(self) > 0, False))
+
     def keep_while_others_work(self, spider: Any) -> None:
+        if self.health.down is not None:
+            # Closing for redis_unavailable, never as finished (the job is not done).
+            raise DontCloseSpider("Redis does not answer; closing")
+        self._redis(lambda: self._keep_while_others_work(spider), None)
+
+    def _keep_while_others_work(self, spider: Any) -> None:
         """Stay open on an empty queue while another live worker is busy and may add to it.
 
         A worker that is fetching a listing is about to queue its articles; the others wait for
@@ -184,6 +261,9 @@ class RoundScheduler(Scheduler):
 
     def open(self, spider: Any) -> None:
         self.spider = spider
+        self._redis(lambda: self._open(spider), None)
+
+    def _open(self, spider: Any) -> None:
         name = spider.name
         joined, abandoned = self.server.eval(
             _JOIN,
@@ -213,6 +293,11 @@ class RoundScheduler(Scheduler):
 
     # scrapy-redis's own versions pass ``spider=`` to the stats, which Scrapy 2.19 deprecates.
     def enqueue_request(self, request: Any) -> bool:
+        # Dropped when Redis does not answer: an article request stays pending in the local
+        # frontier, and a later round finds the rest again.
+        return bool(self._redis(lambda: self._enqueue(request), False))
+
+    def _enqueue(self, request: Any) -> bool:
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
@@ -222,6 +307,9 @@ class RoundScheduler(Scheduler):
         return True
 
     def next_request(self) -> Any:
+        return self._redis(self._next, None)
+
+    def _next(self) -> Any:
         request = self.queue.pop(self.idle_before_close)
         if request is not None and self._idle:
             self.server.srem(self._key("idle"), self.worker)
@@ -238,6 +326,8 @@ class RoundScheduler(Scheduler):
         return round_key(self.prefix, self.spider.name, self.round_id, kind)
 
     def _beat(self) -> None:
+        if self.health.down is not None:
+            return
         try:
             self.server.eval(_BEAT, 1, self._key("workers"), self.worker)
         except redis.RedisError as exc:
@@ -247,6 +337,11 @@ class RoundScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self._beats is not None and self._beats.running:
             self._beats.stop()
+        self.health.listeners = [f for f in self.health.listeners if f != self.unavailable]
+        if self.round_id:
+            self._redis(self._leave, None)
+
+    def _leave(self) -> None:
         ended = self.server.eval(
             _LEAVE,
             5,

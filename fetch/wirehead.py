@@ -33,6 +33,8 @@ from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_excep
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.web._newclient import HEADER
 
+from fetch.shutdown import InflightDownloads
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -103,8 +105,11 @@ class WireHeadDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._pool._factory = _WireHeadFactory
+        # Cancelled at the stop deadline (fetch.shutdown), so a stop is not held up by downloads.
+        self._inflight = InflightDownloads(crawler)
 
     async def download_request(self, request: Request) -> Response:
+        self._inflight.refuse_if_stopped(request)
         # Scrapy's download_request with the agent class swapped (Scrapy names it in the method).
         agent = _WireHeadAgent(
             contextFactory=self._contextFactory,
@@ -116,9 +121,10 @@ class WireHeadDownloadHandler(HTTP11DownloadHandler):
             crawler=self._crawler,
             tls_verbose_logging=self._tls_verbose_logging,
         )
+        download = agent.download_request(request)
         try:
-            with wrap_twisted_exceptions():
-                return await maybe_deferred_to_future(agent.download_request(request))
+            with self._inflight.track(request, download), wrap_twisted_exceptions():
+                return await maybe_deferred_to_future(download)
         except ResponseDataLossError:
             if not self._fail_on_dataloss_warned:
                 logger.warning(get_dataloss_msg(request.url))

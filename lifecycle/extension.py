@@ -151,8 +151,14 @@ class RunLifecycle:
         keys = ArticleKeys.from_meta(response.meta)
         if type(exception).__name__ in NOTHING_OWED_DROPS and answered(response, self.crawler):
             self.nothing_owed(keys)
-        else:
-            self._owe(keys)
+            return
+        self._owe(keys)
+        if not getattr(exception, "counts_attempt", True) and keys.frontier:
+            # Its extraction was abandoned at the stop deadline (pipelines.extract): not the page's
+            # fault, so the next run tries it without counting an attempt against it.
+            frontier: FrontierExtension | None = self._component(FrontierExtension)
+            if frontier is not None:
+                frontier.excused([keys.frontier])
 
     def item_error(self, item: Any, response: Response, spider: Spider, failure: Any) -> None:
         if isinstance(response, Response):

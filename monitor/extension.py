@@ -2,8 +2,12 @@
 
 Progress: every ``KLIPING_PROGRESS_INTERVAL`` seconds one log line (pages, articles, rates, per
 outlet) on the ``kliping.progress`` logger, and a status line redrawn in place when stderr is a
-terminal. At the end (``engine_stopped``, after every component has closed and put its numbers
-in the stats) it checks the run's invariants, prints the summary table on stderr and writes
+terminal. A wait on another system past ``KLIPING_STALL_WARNING`` seconds (:mod:`monitor.waits`:
+an S3 upload, a Redis call) is logged as a warning when it gets there and named in every progress
+line while it lasts, which is then a warning too.
+
+At the end (``engine_stopped``, after every component has closed and put its numbers in the
+stats) it checks the run's invariants, prints the summary table on stderr and writes
 ``<output>/runs/<run id>/summary.json``. A broken invariant is an ERROR and is listed in the stats
 under ``kliping/invariants/broken`` so ``kliping`` exits non-zero.
 """
@@ -24,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.internet import task
 
+from monitor import waits
 from monitor.progress import StatusLine, bar_wanted
 from monitor.summary import (
     BROKEN,
@@ -57,6 +62,7 @@ class RunMonitor:
         archiving: bool,
         max_error_rate: float = 0.05,
         stream: TextIO | None = None,
+        stall_warning: float = 0.0,
     ) -> None:
         self.max_error_rate = max_error_rate
         self.crawler = crawler
@@ -70,8 +76,11 @@ class RunMonitor:
         self.pages: Counter[str] = Counter()
         self.articles: Counter[str] = Counter()
         self.started = time.monotonic()
+        self.stall_warning = stall_warning
+        self._warned: set[tuple[str, float]] = set()
         self.spider_name = ""
         self._tasks: list[task.LoopingCall] = []
+        self._closing_tasks: list[task.LoopingCall] = []
         self._status = StatusLine(self.stream) if bar else None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
@@ -96,6 +105,7 @@ class RunMonitor:
             outlets=outlets,
             archiving=settings.getbool("KLIPING_WARC_ENABLED"),
             max_error_rate=settings.getfloat("KLIPING_MAX_ERROR_RATE"),
+            stall_warning=settings.getfloat("KLIPING_STALL_WARNING"),
         )
 
     # --- counting ------------------------------------------------------------------------------
@@ -123,6 +133,10 @@ class RunMonitor:
             self._start(self.log_progress, self.interval)
         if self._status is not None:
             self._start(self.draw_status, 1.0)
+        if self.stall_warning > 0:
+            self._start(self.check_stalls, min(5.0, self.stall_warning))
+        # The log lines go on while the spider closes (files closed, uploaded): a stall there shows.
+        self._closing_tasks = [loop for loop in self._tasks if loop.f != self.draw_status]
 
     def _start(self, func: Any, every: float) -> None:
         loop = task.LoopingCall(func)
@@ -141,20 +155,40 @@ class RunMonitor:
             text += "; " + ", ".join(f"{o} {self.pages[o]}/{self.articles[o]}" for o in outlets[:8])
             if len(outlets) > 8:
                 text += f", +{len(outlets) - 8} more"
+        if stalls := self.stalls():
+            text += f"; STALLED: waiting on {waits.describe(stalls)}"
         return text
 
+    def stalls(self) -> list[waits.Wait]:
+        return waits.stalled(self.stall_warning) if self.stall_warning > 0 else []
+
     def log_progress(self) -> None:
-        logger.info("progress: %s", self.progress_text())
+        level = logging.WARNING if self.stalls() else logging.INFO
+        logger.log(level, "progress: %s", self.progress_text())
+
+    def check_stalls(self) -> None:
+        """Warn once about each wait that has just become a stall (between progress lines too)."""
+        for wait in self.stalls():
+            key = (wait.what, wait.since)
+            if key not in self._warned:
+                self._warned.add(key)
+                logger.warning(
+                    "stalled: waiting %.0f s on %s (KLIPING_STALL_WARNING); it has its own timeout",
+                    wait.age(),
+                    wait.what,
+                )
 
     def draw_status(self) -> None:
         if self._status is not None:
             self._status.draw(self.progress_text())
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        for loop in self._tasks:
+    def _stop(self, loops: list[task.LoopingCall]) -> None:
+        for loop in loops:
             if loop.running:
                 loop.stop()
-        self._tasks.clear()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._stop([loop for loop in self._tasks if loop not in self._closing_tasks])
         if self._status is not None:
             self.draw_status()
             self._status.finish()
@@ -164,6 +198,8 @@ class RunMonitor:
     # --- summary -------------------------------------------------------------------------------
 
     def engine_stopped(self) -> None:
+        self._stop(self._tasks)
+        self._tasks.clear()
         stats = self.crawler.stats
         if stats is None:
             return

@@ -17,6 +17,9 @@ DOWNLOADED = "kliping/monitor/responses_downloaded"
 BROKEN = "kliping/invariants/broken"
 #: Stats key with the path of the summary file written.
 SUMMARY_PATH = "kliping/monitor/summary_path"
+#: Prefix of the stats keys listing work this run failed and owes to a later one (a list of dicts
+#: each: ``kliping/owed/extraction`` holds stories whose extraction failed, with their WARC pointers).
+OWED_PREFIX = "kliping/owed/"
 
 #: Skip reasons always listed (zero when none), so runs compare line by line.
 SKIP_REASONS = ("robots", "already_seen", "not_article", "too_large", "not_html")
@@ -154,9 +157,19 @@ def build_summary(
         },
         "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
         "partly_unreachable_outlets": list(stats.get("kliping/partly_unreachable_outlets") or []),
+        "owed": owed_work(stats),
         "per_outlet": {name: outlets[name] for name in sorted(outlets)},
         "store_error": stats.get("kliping/store_error"),
         "invariants": invariants,
+    }
+
+
+def owed_work(stats: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """What the run failed to do and left for a later run, by kind (``kliping/owed/<kind>`` lists)."""
+    return {
+        key[len(OWED_PREFIX) :]: list(value)
+        for key, value in sorted(stats.items())
+        if key.startswith(OWED_PREFIX) and isinstance(value, list) and value
     }
 
 
@@ -210,6 +223,8 @@ def render_table(summary: Mapping[str, Any]) -> str:
     if any(uploads.values()):
         left = f", {uploads['left_in_spool']} left in the spool" if uploads["left_in_spool"] else ""
         rows.append(("uploads", f"{uploads['sent']} sent{left}"))
+    for kind, items in summary.get("owed", {}).items():
+        rows.append((f"owed: {kind}", str(len(items))))
     if summary["bad_input"]["url_lines"]:
         rows.append(("bad URL lines", str(summary["bad_input"]["url_lines"])))
     for name, counts in summary["per_outlet"].items():

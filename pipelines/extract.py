@@ -1,7 +1,8 @@
 """Extract article records from stories in worker processes, off the Twisted reactor thread.
 
 Extraction is the pipeline's bottleneck: run inside the reactor it would stall downloads and
-leave the second core idle, so stories go to a process pool and the reactor awaits the result.
+leave the second core idle, so stories go to a process pool (:mod:`pipelines.pool`, each story
+under a hard budget) and the reactor awaits the result.
 This process never imports the extraction stack: the workers build the options from the
 ``KLIPING_EXTRACT_*`` settings (see :mod:`pipelines.pool`).
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -19,7 +19,16 @@ from scrapy.exceptions import DropItem
 
 from archive.extension import WarcArchiver
 from archive.stories import Story
-from pipelines.pool import extract_settings, extraction_pool, run_story
+from fetch.shutdown import stop_deadline_reached
+from pipelines.pool import (
+    ExtractionPool,
+    PoolClosed,
+    TaskError,
+    TaskFailed,
+    extract_settings,
+    extraction_pool,
+    run_story,
+)
 from settings.runinfo import run_id
 from spiders.items import StoryItem
 
@@ -31,15 +40,44 @@ class NotAnArticle(DropItem):
 
 
 class ExtractionFailed(DropItem):
-    """The extractor raised on this story; counted as an error."""
+    """The extractor raised on this story, went over its budget or lost its worker; counted as an
+    error. The story stays owed (the frontier does not settle it): a later run fetches and
+    extracts it again."""
+
+    owed = True
+
+
+class ExtractionAbandoned(DropItem):
+    """The story's extraction was abandoned at the stop deadline: owed to the next run, no fault."""
+
+    owed = True
+    counts_attempt = False
 
 
 class TooLarge(DropItem):
     """The body is larger than ``KLIPING_EXTRACT_MAX_FILE_SIZE``: archived, not extracted."""
 
 
+#: Stats key listing the stories owed to a later run because their extraction failed, each with
+#: its URL, the reason and its WARC pointer (``file#offset``); at most :data:`OWED_LISTED` listed.
+OWED_KEY = "kliping/owed/extraction"
+OWED_LISTED = 100
+
+
+def warc_pointer(warc: dict[str, Any] | None) -> str:
+    """Where a page's response record is: ``file#offset`` (what ``kliping extract`` reads)."""
+    if not warc:
+        return "not archived"
+    return f"{warc.get('file', '?')}#{warc.get('offset', '?')}"
+
+
 class ExtractPipeline:
-    """Turns each :class:`StoryItem` into an article record (a dict) using a pool of worker processes."""
+    """Turns each :class:`StoryItem` into an article record (a dict) using a pool of worker processes.
+
+    Each story gets a hard budget (``KLIPING_EXTRACT_TIMEOUT`` CPU seconds per page,
+    ``KLIPING_EXTRACT_MAX_MEMORY``); one over it is abandoned, counted (``extract_timeout``,
+    ``extract_memory``), logged with its WARC pointer and left owed to a later run.
+    """
 
     def __init__(
         self,
@@ -54,8 +92,11 @@ class ExtractPipeline:
         self.workers = workers
         self.max_bytes = max_bytes
         self.run_id = run
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: ExtractionPool | None = None
+        #: The stop deadline has passed: stories that reach the pipeline now are not started.
+        self.stopped = False
         self.archiver = crawler.get_extension(WarcArchiver)
+        crawler.signals.connect(self.stop_deadline_reached, signal=stop_deadline_reached)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -74,12 +115,30 @@ class ExtractPipeline:
 
     def close_spider(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=False)
+            # Every item has left the pipeline by now (Scrapy waits for them): nothing is waited on
+            # but the workers' exit.
+            self.pool.shutdown(wait=True)
             self.pool = None
+
+    def stop_deadline_reached(self) -> tuple[str, int]:
+        """The stop deadline passed (fetch.shutdown): abandon the stories still being extracted, and
+        start none of those still on their way (the stop is a hard bound)."""
+        self.stopped = True
+        return "extractions", self.pool.abandon() if self.pool is not None else 0
 
     def count(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+    def owe(self, item: StoryItem, reason: str) -> None:
+        stats = self.crawler.stats
+        if stats is None:
+            return
+        owed = list(stats.get_value(OWED_KEY) or [])
+        if len(owed) < OWED_LISTED:
+            page = item.pages[0]
+            owed.append({"url": item.url or page.url, "reason": reason, "warc": warc_pointer(page.warc)})
+            stats.set_value(OWED_KEY, owed)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, StoryItem):
@@ -100,19 +159,35 @@ class ExtractPipeline:
                     seen_key=item.keys.seen,
                 )
             )
+        if self.stopped:
+            self.count("kliping/shutdown/abandoned_extractions")
+            raise ExtractionAbandoned(f"extraction not started, the run is stopping: {item.pages[0].url}")
         pages = [page.to_dict() for page in item.pages]
-        loop = asyncio.get_running_loop()
+        task = self.pool.submit_task(
+            run_story, (pages, item.hints, self.run_id, item.url), budget_scale=len(pages)
+        )
+        first = item.pages[0]
         try:
-            record = await loop.run_in_executor(
-                self.pool, run_story, pages, item.hints, self.run_id, item.url
+            record = await asyncio.wrap_future(task)
+        except PoolClosed as exc:
+            self.count("kliping/shutdown/abandoned_extractions")
+            raise ExtractionAbandoned(f"extraction abandoned at the stop: {first.url}") from exc
+        except TaskFailed as exc:
+            # Never a silent loss: the page stays in the WARC, the story stays owed to a later run,
+            # and the run reports the failure.
+            key = "extraction" if isinstance(exc, TaskError) else f"extract_{exc.kind}"
+            self.count(f"kliping/errors/{key}")
+            self.owe(item, key)
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            logger.error(
+                "extraction failed for %s (WARC %s): %s; owed to the next run",
+                first.url,
+                warc_pointer(first.warc),
+                detail,
             )
-        except Exception as exc:
-            # Never a silent loss: the page stays in the WARC and the run reports the failure.
-            self.count("kliping/errors/extraction")
-            logger.error("extraction failed for %s: %s: %s", item.pages[0].url, type(exc).__name__, exc)
-            raise ExtractionFailed(f"extraction failed: {item.pages[0].url}") from exc
+            raise ExtractionFailed(f"extraction failed: {first.url}") from exc
         if record is None:
             self.count("kliping/skipped/not_article")
-            raise NotAnArticle(f"no article text: {item.pages[0].url}")
+            raise NotAnArticle(f"no article text: {first.url}")
         self.count("kliping/articles/extracted")
         return record

@@ -9,12 +9,19 @@ garbage collector does not write to (and so copy) those shared pages.
 
 Warming computes only what the first extraction would have computed: no behaviour changes. It is
 best effort: a failure is logged and leaves the workers to warm up on first use, as before.
+
+First of all, the forkserver leaves stop signals to its parent and dies with it
+(:mod:`pipelines.lifeline`); its workers inherit the ignored signals from the moment they fork.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+
+from pipelines.lifeline import forkserver_started
+
+forkserver_started()
 
 logger = logging.getLogger(__name__)
 

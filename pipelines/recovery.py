@@ -346,6 +346,7 @@ def recover_run(
     output: the seen store).
     """
     from extract import ExtractOptions
+    from pipelines.pool import Budget
     from pipelines.reextract import extract_outcomes, iter_jobs
     from settings.outlets import load_outlets
 
@@ -390,9 +391,10 @@ def recover_run(
     if todo:
         options = ExtractOptions.from_settings(settings.copy_to_dict())
         workers = min(len(todo), settings.getint("KLIPING_EXTRACT_WORKERS") or os.cpu_count() or 1)
+        budget = Budget.from_settings(settings)
         missing: dict[str, list[dict[str, Any]]] = {}
         again = 0
-        for job, record, error in extract_outcomes(todo, options, workers):
+        for job, record, error in extract_outcomes(todo, options, workers, budget=budget):
             if error is not None:
                 # Owed: not settled, so the next run of its job fetches it again.
                 report.owed += 1

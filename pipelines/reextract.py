@@ -2,7 +2,8 @@
 
 Pages are grouped into stories by the crawl's story metadata records; a WARC from another writer
 has none, so there every 2xx HTML response is a one-page candidate. Extraction runs in a pool of
-worker processes, in a bounded window so memory stays flat however large the archive.
+worker processes (:mod:`pipelines.pool`, each story within a hard budget), in a bounded window
+so memory stays flat however large the archive.
 
 WARCs are read with FastWARC (:mod:`archive.fastreader`, about three times faster) when it is
 installed, else with warcio (:mod:`archive.reader`, the reference); both give the same records.
@@ -10,6 +11,7 @@ installed, else with warcio (:mod:`archive.reader`, the reference); both give th
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -24,9 +26,10 @@ from archive import reader as warcio_reader
 from archive.reader import ArchivedResponse
 from archive.stories import Story
 from extract import ExtractOptions
-from pipelines.pool import extraction_pool, run_story
-from pipelines.worker import build_record
+from pipelines.pool import Budget, TaskFailed, extraction_pool, run_story
 from settings.outlets import Outlet, outlet_for_url
+
+logger = logging.getLogger(__name__)
 
 READERS = ("fastwarc", "warcio")
 
@@ -140,8 +143,17 @@ def iter_jobs(paths: list[Path], outlets: dict[str, Outlet], reader: Any = None)
         before += path.stat().st_size
 
 
-def _run(job: Job, options: ExtractOptions) -> dict[str, Any] | None:
-    return build_record(job.pages, job.hints, options, job.run_id, url=job.url)
+def on_failed_logged(job: Job, error: TaskFailed) -> None:
+    """The default for a story whose extraction failed: one warning naming it and its WARC record."""
+    page = job.pages[0]
+    warc = page.get("warc") or {}
+    logger.warning(
+        "extraction of %s (%s#%s) failed: %s",
+        page["url"],
+        warc.get("file", "?"),
+        warc.get("offset", "?"),
+        str(error).splitlines()[0] if str(error) else type(error).__name__,
+    )
 
 
 def extract_records(
@@ -149,37 +161,40 @@ def extract_records(
     options: ExtractOptions,
     workers: int = 0,
     on_done: Callable[[Job], None] | None = None,
+    on_failed: Callable[[Job, TaskFailed], None] = on_failed_logged,
+    budget: Budget | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Article records of the jobs, in job order, extracted by ``workers`` processes (0: one per core)."""
+    """Article records of the jobs, in job order, extracted by ``workers`` processes (0: one per core).
+
+    Each story runs within ``budget`` (default :class:`pipelines.pool.Budget`'s), never in this
+    process: a story over it (or whose worker dies, or whose extraction raises) is handed to
+    ``on_failed`` and skipped, and the others go on. So a re-extraction never waits forever.
+    """
     workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        for job in jobs:
-            record = _run(job, options)
-            if on_done:
-                on_done(job)
-            if record is not None:
-                yield record
-        return
     window: deque[tuple[Job, Future[dict[str, Any] | None]]] = deque()
+
+    def finish(job: Job, future: Future[dict[str, Any] | None]) -> dict[str, Any] | None:
+        try:
+            record = future.result()
+        except TaskFailed as exc:
+            on_failed(job, exc)
+            record = None
+        if on_done:
+            on_done(job)
+        return record
+
     # The crawl's pool: workers forked from a forkserver that warmed the extraction stack once, so
     # they share it; and never forked from this process, which may be a crawl's (recovery).
-    with extraction_pool(workers, options=options) as pool:
+    with extraction_pool(workers, options=options, budget=budget) as pool:
         for job in jobs:
-            # The story's own URL too: a single-page variant (?page=all) is not the article's URL.
-            window.append((job, pool.submit(run_story, job.pages, job.hints, job.run_id, job.url)))
-            if len(window) >= workers * 4:
-                done_job, future = window.popleft()
-                record = future.result()
-                if on_done:
-                    on_done(done_job)
-                if record is not None:
-                    yield record
+            future = pool.submit_task(
+                run_story, (job.pages, job.hints, job.run_id, job.url), budget_scale=max(1, len(job.pages))
+            )
+            window.append((job, future))
+            if len(window) >= workers * 4 and (record := finish(*window.popleft())) is not None:
+                yield record
         while window:
-            done_job, future = window.popleft()
-            record = future.result()
-            if on_done:
-                on_done(done_job)
-            if record is not None:
+            if (record := finish(*window.popleft())) is not None:
                 yield record
 
 
@@ -188,29 +203,34 @@ def extract_records(
 Outcome = tuple[Job, dict[str, Any] | None, BaseException | None]
 
 
-def extract_outcomes(jobs: Iterable[Job], options: ExtractOptions, workers: int = 0) -> Iterator[Outcome]:
+def extract_outcomes(
+    jobs: Iterable[Job], options: ExtractOptions, workers: int = 0, budget: Budget | None = None
+) -> Iterator[Outcome]:
     """Every job's outcome, in job order: unlike :func:`extract_records`, a job whose extraction
-    raises is reported, not fatal (recovery leaves that article owed and goes on)."""
+    fails (raises, runs over its budget, loses its worker) is reported, not logged and skipped:
+    recovery leaves that article owed and goes on."""
     workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        for job in jobs:
-            try:
-                yield job, _run(job, options), None
-            except Exception as exc:  # one story's failure is that story's, not the recovery's
-                yield job, None, exc
-        return
     window: deque[tuple[Job, Future[dict[str, Any] | None]]] = deque()
 
     def first() -> Outcome:
         done_job, future = window.popleft()
         try:
             return done_job, future.result(), None
-        except Exception as exc:
+        except Exception as exc:  # one story's failure is that story's, not the recovery's
             return done_job, None, exc
 
-    with extraction_pool(workers, options=options) as pool:
+    with extraction_pool(workers, options=options, budget=budget) as pool:
         for job in jobs:
-            window.append((job, pool.submit(run_story, job.pages, job.hints, job.run_id, job.url)))
+            window.append(
+                (
+                    job,
+                    pool.submit_task(
+                        run_story,
+                        (job.pages, job.hints, job.run_id, job.url),
+                        budget_scale=max(1, len(job.pages)),
+                    ),
+                )
+            )
             if len(window) >= workers * 4:
                 yield first()
         while window:

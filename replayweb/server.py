@@ -153,6 +153,7 @@ class ReplayServer:
         self._entries: dict[str, Entry] = {}
         self._faults: dict[str, Fault] = {}
         self._hits: Counter[str] = Counter()
+        self._arrivals: Counter[str] = Counter()
         self._log: deque[RequestRecord] = deque(maxlen=log_limit)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -239,6 +240,17 @@ class ReplayServer:
         with self._cond:
             return self._cond.wait_for(lambda: self._hits[key] >= count, timeout)
 
+    def arrivals(self, url: str) -> int:
+        """Requests for this URL received so far, counted as they arrive (before any ``delay``)."""
+        with self._lock:
+            return self._arrivals[normalize_url(url)]
+
+    def wait_arrivals(self, url: str, count: int = 1, timeout: float = 10.0) -> bool:
+        """Block until ``arrivals(url) >= count`` or ``timeout`` seconds pass; return whether reached."""
+        key = normalize_url(url)
+        with self._cond:
+            return self._cond.wait_for(lambda: self._arrivals[key] >= count, timeout)
+
     @property
     def requests(self) -> list[RequestRecord]:
         """A copy of the request log, oldest first (bounded by ``log_limit``)."""
@@ -249,6 +261,7 @@ class ReplayServer:
         """Clear hit counters and the request log."""
         with self._lock:
             self._hits.clear()
+            self._arrivals.clear()
             self._log.clear()
 
     # ------------------------------------------------------------------ lifecycle
@@ -384,6 +397,9 @@ class ReplayServer:
                 except ValueError:
                     await self._simple(writer, 400, f"bad URL {url}\n", close=True)
                     return
+                with self._cond:
+                    self._arrivals[key] += 1
+                    self._cond.notify_all()
                 keep_alive = await self._respond(
                     writer, method, key, headers, keep_alive, client, tunnel is not None
                 )
@@ -784,6 +800,14 @@ class ReplayWeb:
     def wait_hits(self, url: str, count: int = 1, timeout: float = 10.0) -> bool:
         """Block until ``hits(url) >= count`` or timeout; return whether reached."""
         return self.server.wait_hits(url, count, timeout)
+
+    def arrivals(self, url: str) -> int:
+        """Requests for exactly this URL received, counted on arrival (a delayed one included)."""
+        return self.server.arrivals(url)
+
+    def wait_arrivals(self, url: str, count: int = 1, timeout: float = 10.0) -> bool:
+        """Block until ``arrivals(url) >= count`` or timeout; return whether reached."""
+        return self.server.wait_arrivals(url, count, timeout)
 
     @property
     def requests(self) -> list[RequestRecord]:

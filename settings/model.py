@@ -216,6 +216,16 @@ class _KlipingCore(_Settings):
         section="scale-out",
         gt=0,
     )
+    KLIPING_REDIS_TIMEOUT: float = setting(
+        10.0,
+        "With `KLIPING_STATE=redis://...`: seconds every Redis client waits to connect and for each reply "
+        "(seen store, shared queue, duplicate filter, heartbeats, the start-up check), with one quick "
+        "retry. A Redis that does not answer (stopped, frozen, a partition) stops the worker within about "
+        "twice this: `stopped: Redis ... did not answer`, exit 1; a later round fetches what it had taken, "
+        "and the next start reconciles its run.",
+        section="scale-out",
+        gt=0,
+    )
 
     # --- fetching ---------------------------------------------------------------------------------
     KLIPING_PROXY: HttpUrl = setting(
@@ -296,6 +306,25 @@ class _KlipingCore(_Settings):
         section="extraction",
         ge=0,
     )
+    KLIPING_EXTRACT_TIMEOUT: float = setting(
+        20.0,
+        "Hard budget of CPU seconds an extraction worker may spend per page of a story (read from `/proc`; "
+        "a worker making no progress is stopped after five times as long by the clock). A story over it "
+        "is abandoned, its worker killed and replaced, and it is counted (`extract_timeout`), logged with "
+        "its WARC pointer and owed to a later run (the crawl's frontier keeps it; `kliping extract` lists "
+        "it). 0: no budget.",
+        section="extraction",
+        ge=0,
+    )
+    KLIPING_EXTRACT_MAX_MEMORY: int = setting(
+        1_000_000_000,
+        "Most resident memory (bytes) of one extraction worker, shared pages included (~100 MB at rest): "
+        "over it, the story is abandoned like one over its time (`extract_memory`) and the worker "
+        "replaced; the worker's address space is also capped at its start size plus this, so a sudden "
+        "spike fails at once. 0: no limit.",
+        section="extraction",
+        ge=0,
+    )
 
     # --- monitoring -------------------------------------------------------------------------------
     KLIPING_PROGRESS_INTERVAL: float = setting(
@@ -315,6 +344,14 @@ class _KlipingCore(_Settings):
         "At the end of every run, print the summary table on stderr and write "
         "`<output>/runs/<run id>/summary.json`; the run's invariants are checked either way.",
         section="monitoring",
+    )
+    KLIPING_STALL_WARNING: float = setting(
+        30.0,
+        "A wait on another system (an S3 upload, a Redis call) still going after this many seconds is a "
+        "stall: it is logged as a warning and shown in the progress line until it ends (each such wait "
+        "also has its own timeout). 0: no stall warnings.",
+        section="monitoring",
+        ge=0,
     )
 
     # --- outcome ----------------------------------------------------------------------------------
@@ -407,7 +444,31 @@ class _KlipingCore(_Settings):
         ge=1,
     )
     KLIPING_S3_CONNECT_TIMEOUT: float = setting(
-        10.0, "Seconds to wait for a connection to the endpoint.", section="S3", gt=0
+        10.0, "Seconds to wait for a connection to the endpoint (per attempt).", section="S3", gt=0
+    )
+    KLIPING_S3_READ_TIMEOUT: float = setting(
+        30.0,
+        "Seconds to wait for the endpoint to answer or send more bytes (per attempt): an endpoint that "
+        "accepts connections and never answers fails each attempt after this long.",
+        section="S3",
+        gt=0,
+    )
+    KLIPING_S3_FILE_TIMEOUT: float = setting(
+        300.0,
+        "Seconds one file's upload (its parts, their retries and the check after it) may take, plus one "
+        "second per MiB of the file; past it the upload is abandoned, counted as failed, the file kept in "
+        "the spool for the next run or `kliping upload`, and for a minute later uploads fail at once "
+        "instead of waiting again. While a run stops, `KLIPING_SHUTDOWN_TIMEOUT` caps it. 0: no limit "
+        "beyond the per-request timeouts.",
+        section="S3",
+        ge=0,
+    )
+    KLIPING_S3_CHECK_TIMEOUT: float = setting(
+        30.0,
+        "Seconds the start-up check of an S3 store (and `kliping check`) may take before it reports the "
+        "endpoint as not answering.",
+        section="S3",
+        gt=0,
     )
     KLIPING_S3_VERIFY: Annotated[Literal["etag", "size"], BeforeValidator(_lower)] = setting(
         "etag",
@@ -550,10 +611,20 @@ class ScrapySettings(_Settings):
     )
     DOWNLOAD_TIMEOUT: float = setting(..., "Seconds before a download times out.", section="fetching", gt=0)
     DOWNLOAD_MAXSIZE: int = setting(
-        ..., "Largest body (bytes) downloaded; 0: no limit.", section="fetching", ge=0
+        ...,
+        "Largest body (bytes), transferred and (Scrapy's `HttpCompressionMiddleware`) once decompressed: a "
+        "body over it is cut off (`skipped.too_large`), a compressed one over it unpacked is refused as a "
+        "decompression bomb (`skipped.decompression_bomb`). Scrapy's 1 GiB let one gzip bomb cost 1.1 GB "
+        "of memory; news pages and sitemaps as outlets write them fit in 16 MiB many times over (the "
+        "sitemap protocol allows 50 MB: raise it for an outlet that needs it). 0: no limit.",
+        section="fetching",
+        ge=0,
     )
     DOWNLOAD_WARNSIZE: int = setting(
-        ..., "Body size (bytes) above which a warning is logged; 0: none.", section="fetching", ge=0
+        ...,
+        "Body size (bytes, transferred or decompressed) above which a warning is logged; 0: none.",
+        section="fetching",
+        ge=0,
     )
     DNS_TIMEOUT: float = setting(..., "Seconds a DNS lookup may take.", section="fetching", gt=0)
     RETRY_ENABLED: bool = setting(..., "Retry failed requests.", section="fetching")

@@ -49,8 +49,9 @@ class KlipingSpider(Spider):
         state = settings.get("KLIPING_STATE")
         if str(state or "").startswith(("redis://", "rediss://")):
             from fetch.rounds import redis_settings
+            from state.redis import redis_timeout
 
-            settings.setdict(redis_settings(str(state)), priority="spider")
+            settings.setdict(redis_settings(str(state), redis_timeout(settings)), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:

@@ -82,9 +82,12 @@ def seen_store_class(uri: str, stores: Mapping[str, str]) -> Any:
         raise StateError(f"{redact(uri)}: state store class for {scheme!r}: {exc}") from exc
 
 
-def open_seen_store(uri: str, stores: Mapping[str, str]) -> SeenStore:
-    """Open the seen store for ``uri`` with the class its scheme maps to in ``stores``."""
-    store: SeenStore = seen_store_class(uri, stores).from_uri(uri)
+def open_seen_store(uri: str, stores: Mapping[str, str], settings: SettingsLike | None = None) -> SeenStore:
+    """Open the seen store for ``uri`` with the class its scheme maps to in ``stores`` (through its
+    ``from_settings(uri, settings)`` when it has one and settings are given, e.g. for timeouts)."""
+    cls = seen_store_class(uri, stores)
+    factory = getattr(cls, "from_settings", None)
+    store: SeenStore = factory(uri, settings) if factory and settings is not None else cls.from_uri(uri)
     return store
 
 
@@ -106,7 +109,7 @@ def seen_store_from_settings(settings: SettingsLike) -> SeenStore | None:
     uri = state_uri(settings)
     if not uri:
         return None
-    return open_seen_store(uri, state_stores(settings))
+    return open_seen_store(uri, state_stores(settings), settings)
 
 
 def check_state(settings: SettingsLike) -> None:
@@ -116,7 +119,7 @@ def check_state(settings: SettingsLike) -> None:
     uri = state_uri(settings)
     if uri:
         seen_store_class(uri, state_stores(settings))
-        check_shared_state(uri)
+        check_shared_state(uri, settings)
 
 
 def _as_dict(value: Any) -> dict[str, str]:
@@ -125,13 +128,15 @@ def _as_dict(value: Any) -> dict[str, str]:
     return dict(value or {})
 
 
-def check_shared_state(uri: str | None) -> None:
-    """A Redis state URI must parse and answer before workers start on it (raises StateError).
+def check_shared_state(uri: str | None, settings: SettingsLike | None = None) -> None:
+    """A Redis state URI must parse and answer (within ``KLIPING_REDIS_TIMEOUT``) before workers
+    start on it (raises StateError).
 
     The Redis client is imported only for a redis:// URI: a crawl on the default SQLite state
     should not carry it in memory.
     """
     if uri and urlsplit(str(uri)).scheme in ("redis", "rediss"):
         from state.redis import check_shared_state as check_redis
+        from state.redis import redis_timeout
 
-        check_redis(str(uri))
+        check_redis(str(uri), redis_timeout(settings or {}))

@@ -50,6 +50,11 @@ class Store(ABC):
         """Whether ``put`` sends the file elsewhere (and removes the local copy)."""
         return False
 
+    def limit_waits(self, seconds: float | None) -> None:
+        """Cap how long each later ``put`` may wait on a remote service (the run is stopping);
+        None lifts the cap. A local store never waits on one."""
+        return None
+
     def list_keys(self, prefix: str = "") -> list[str]:
         """Keys of the files stored under ``prefix``, sorted (stores that can be read override it)."""
         raise StoreError(f"{self.uri}: this store cannot be listed")

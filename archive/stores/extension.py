@@ -4,7 +4,8 @@ Each WARC is uploaded as soon as the writer closes it (signal ``warc_file_closed
 CDXJ index beside it; files a previous run left in the spool are sent at start-up; at the end
 everything complete in the spool is tried once more. Uploads run in threads, off the reactor.
 A failed upload leaves the file in the spool (durable on local disk) for the next run or
-``kliping upload``.
+``kliping upload``. Every upload is bounded (``KLIPING_S3_*_TIMEOUT``, :mod:`archive.stores.s3`);
+once a stop signal came, by ``KLIPING_SHUTDOWN_TIMEOUT`` too.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from archive.stores.spool import (
     spooled_files,
     upload_spool,
 )
+from fetch.shutdown import stop_requested
 from monitor.extension import summary_written
 from settings.runinfo import is_remote
 
@@ -75,6 +77,7 @@ class StoreUploader:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.summary_written, signal=summary_written)
         crawler.signals.connect(self.feed_exporter_closed, signal=signals.feed_exporter_closed)
+        crawler.signals.connect(self.stop_requested, signal=stop_requested)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreUploader:
@@ -124,6 +127,11 @@ class StoreUploader:
         self.put(warc)
         for index in index_files(warc):
             self.put(index)
+
+    def stop_requested(self, timeout: float) -> None:
+        # A stop must not wait minutes on a slow or hung store: what does not make it in time
+        # stays in the spool, durable, for the next run or `kliping upload`.
+        self.store.limit_waits(timeout)
 
     def summary_written(self, path: Path) -> None:
         # The run summary is the last file of a run, written as the engine stops: no later sweep

@@ -4,22 +4,79 @@ Credentials come from boto3's own chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCE
 environment variables, ``AWS_PROFILE``, instance roles, ...) unless the ``KLIPING_S3_*``
 credential settings are set; either way they go straight into the client constructor and are
 never kept on this object or logged.
+
+Every call is bounded: each request by ``KLIPING_S3_CONNECT_TIMEOUT`` and
+``KLIPING_S3_READ_TIMEOUT`` (times ``KLIPING_S3_MAX_ATTEMPTS``), each file's whole upload by
+``KLIPING_S3_FILE_TIMEOUT`` (plus a second per MiB), the start-up check by
+``KLIPING_S3_CHECK_TIMEOUT``. An endpoint that accepts connections and never answers (hung,
+frozen, partitioned) is an error within those bounds, the file stays in the spool, and for
+:data:`STALL_PAUSE` seconds the uploads after it fail at once instead of each waiting its bound
+again. A call past its bound runs on in a daemon thread until botocore's own timeouts end it; it
+never holds up the caller, nor the process's exit (which is why uploads use no transfer threads).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from archive.stores import SettingsLike, Store, StoreError
 from archive.stores.local import remove_quietly
+from monitor.waits import waiting
+
+_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
+
+#: Seconds after a call timed out during which uploads fail at once (the endpoint is taken as hung).
+STALL_PAUSE = 60.0
+
+
+class StoreTimeout(StoreError):
+    """An S3 call that did not finish within its bound (the endpoint is hung or far too slow)."""
+
+
+def run_within(
+    seconds: float, what: str, func: Callable[[], _T], *, stop_at: Callable[[], float] | None = None
+) -> _T:
+    """``func()`` in a daemon thread, waited on for at most ``seconds`` (0: no bound), and never
+    past the monotonic time ``stop_at()`` gives (read as it waits: a stop may bring it closer).
+
+    Raises :class:`StoreTimeout` when it takes longer (the thread is left to botocore's timeouts),
+    else returns its result or raises its exception.
+    """
+    outcome: list[Any] = []
+    done = threading.Event()
+
+    def call() -> None:
+        try:
+            outcome.append((True, func()))
+        except BaseException as exc:
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    started = time.monotonic()
+    threading.Thread(target=call, name=f"s3: {what}", daemon=True).start()
+    while not done.wait(0.25):
+        now = time.monotonic()
+        if seconds > 0 and now - started > seconds:
+            raise StoreTimeout(f"{what} did not finish within {seconds:.0f} s")
+        if stop_at is not None and now > stop_at():
+            raise StoreTimeout(f"{what} did not finish before the run had to stop")
+    ok, value = outcome[0]
+    if ok:
+        return cast(_T, value)
+    raise value
 
 
 def quiet_boto_logs() -> None:
@@ -47,6 +104,8 @@ def describe_error(exc: BaseException) -> str:
         return "cannot connect to the endpoint"
     if isinstance(exc, ReadTimeoutError):
         return "the endpoint did not answer in time"
+    if isinstance(exc, StoreTimeout):
+        return f"the endpoint did not answer: {exc}"
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "")
@@ -96,6 +155,9 @@ class S3Store(Store):
         multipart_chunksize: int = 64 * MIB,
         max_attempts: int = 5,
         connect_timeout: float = 10,
+        read_timeout: float = 30,
+        file_timeout: float = 300,
+        check_timeout: float = 30,
         verify: str = "etag",
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
@@ -114,11 +176,18 @@ class S3Store(Store):
         self.verify = verify
         self.multipart_threshold = multipart_threshold
         self.multipart_chunksize = multipart_chunksize
+        self.file_timeout = file_timeout
+        self.check_timeout = check_timeout
+        #: Once the run stops (:meth:`limit_waits`): when, and how long each upload may then take.
+        self.stopping: tuple[float, float] | None = None
+        #: Until when (monotonic) uploads fail at once: a call timed out just before.
+        self.stalled_until = 0.0
         config = Config(
             s3={"addressing_style": addressing_style},
             retries={"max_attempts": max(1, max_attempts), "mode": "standard"},
             connect_timeout=connect_timeout,
-            read_timeout=max(60.0, connect_timeout),
+            read_timeout=read_timeout,
+            tcp_keepalive=True,
         )
         # Credentials are handed to the client and not kept here: None lets boto3's chain decide.
         self.client = boto3.session.Session().client(
@@ -130,8 +199,13 @@ class S3Store(Store):
             aws_session_token=session_token or None,
             config=config,
         )
+        # No transfer threads: s3transfer's pool threads are joined at interpreter exit, so one
+        # blocked on a hung endpoint would hold the process's exit. The parts of a multipart upload
+        # go one after another, in the daemon thread of :func:`run_within`.
         self.transfer = TransferConfig(
-            multipart_threshold=multipart_threshold, multipart_chunksize=multipart_chunksize
+            multipart_threshold=multipart_threshold,
+            multipart_chunksize=multipart_chunksize,
+            use_threads=False,
         )
 
     @classmethod
@@ -151,6 +225,15 @@ class S3Store(Store):
             except (TypeError, ValueError):
                 raise StoreError(f"{name}: expected a whole number, got {value!r}") from None
 
+        def seconds(name: str, default: float) -> float:
+            value = settings.get(name)
+            if value in (None, ""):
+                return default
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                raise StoreError(f"{name}: expected a number of seconds, got {value!r}") from None
+
         return cls(
             parts.hostname,
             parts.path,
@@ -160,7 +243,10 @@ class S3Store(Store):
             multipart_threshold=number("KLIPING_S3_MULTIPART_THRESHOLD"),
             multipart_chunksize=number("KLIPING_S3_MULTIPART_CHUNKSIZE"),
             max_attempts=number("KLIPING_S3_MAX_ATTEMPTS"),
-            connect_timeout=float(settings.get("KLIPING_S3_CONNECT_TIMEOUT") or 10),
+            connect_timeout=seconds("KLIPING_S3_CONNECT_TIMEOUT", 10) or 10,
+            read_timeout=seconds("KLIPING_S3_READ_TIMEOUT", 30) or 30,
+            file_timeout=seconds("KLIPING_S3_FILE_TIMEOUT", 300),
+            check_timeout=seconds("KLIPING_S3_CHECK_TIMEOUT", 30),
             verify=str(settings.get("KLIPING_S3_VERIFY") or "etag"),
             access_key_id=settings.get("KLIPING_S3_ACCESS_KEY_ID") or None,
             secret_access_key=settings.get("KLIPING_S3_SECRET_ACCESS_KEY") or None,
@@ -202,13 +288,56 @@ class S3Store(Store):
                 return f"ETag {etag} != local {expected}"
         return None
 
+    def limit_waits(self, seconds: float | None) -> None:
+        """The run is stopping: each upload, running or to come, may take ``seconds`` more at most."""
+        self.stopping = None if seconds is None else (time.monotonic(), seconds)
+
+    def _give_up_at(self, started: float) -> float:
+        if self.stopping is None:
+            return float("inf")
+        stopped, seconds = self.stopping
+        return max(started, stopped) + seconds
+
+    def file_deadline(self, size: int) -> float:
+        """Seconds one file's upload may take: ``KLIPING_S3_FILE_TIMEOUT`` plus one per MiB."""
+        return self.file_timeout + size / MIB if self.file_timeout > 0 else 0.0
+
+    def _stalled(self, exc: BaseException) -> None:
+        from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+
+        if isinstance(exc, StoreTimeout | ConnectTimeoutError | ReadTimeoutError | EndpointConnectionError):
+            self.stalled_until = time.monotonic() + STALL_PAUSE
+
     def put(self, local_path: Path, key: str) -> str:
-        object_key = self.object_key(key)
-        destination = f"s3://{self.bucket}/{object_key}"
+        started = time.monotonic()
+        if started < self.stalled_until:
+            raise StoreError(
+                f"{self.where()}: upload of {local_path.name} not tried: the endpoint did not answer "
+                f"a moment ago (tried again after {STALL_PAUSE:.0f} s)"
+            )
         try:
             size = local_path.stat().st_size
         except OSError as exc:
             raise StoreError(f"{local_path}: cannot read ({exc.strerror or exc})") from exc
+        what = f"S3 upload of {local_path.name}"
+        try:
+            with waiting(what):
+                return run_within(
+                    self.file_deadline(size),
+                    what,
+                    lambda: self._put(local_path, key, size),
+                    stop_at=lambda: self._give_up_at(started),
+                )
+        except StoreTimeout as exc:
+            self._stalled(exc)
+            bound = "KLIPING_SHUTDOWN_TIMEOUT" if self.stopping else "KLIPING_S3_FILE_TIMEOUT"
+            raise StoreError(
+                f"{self.where()}: upload of {local_path.name} failed: {describe_error(exc)} ({bound})"
+            ) from exc
+
+    def _put(self, local_path: Path, key: str, size: int) -> str:
+        object_key = self.object_key(key)
+        destination = f"s3://{self.bucket}/{object_key}"
         problem = "not attempted"
         # botocore retries each request with backoff; this loop re-uploads a file that arrived damaged.
         for _attempt in range(2):
@@ -218,6 +347,7 @@ class S3Store(Store):
             except Exception as exc:
                 if not local_path.exists():
                     raise FileNotFoundError(local_path) from exc  # another pass sent it meanwhile
+                self._stalled(exc)
                 raise StoreError(
                     f"{self.where()}: upload of {local_path.name} failed: {describe_error(exc)}"
                 ) from exc
@@ -250,13 +380,19 @@ class S3Store(Store):
         return local_path
 
     def check(self) -> None:
-        try:
+        def probe() -> None:
             self.client.head_bucket(Bucket=self.bucket)
-            probe = self.object_key(f".kliping-probe-{uuid.uuid4().hex}")
-            self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"")
-            self.client.delete_object(Bucket=self.bucket, Key=probe)
+            name = self.object_key(f".kliping-probe-{uuid.uuid4().hex}")
+            self.client.put_object(Bucket=self.bucket, Key=name, Body=b"")
+            self.client.delete_object(Bucket=self.bucket, Key=name)
+
+        try:
+            with waiting("S3 store check"):
+                run_within(self.check_timeout, "the store check", probe)
+        except StoreTimeout as exc:
+            raise StoreError(f"{self.where()}: {describe_error(exc)} (KLIPING_S3_CHECK_TIMEOUT)") from exc
         except Exception as exc:
             raise StoreError(f"{self.where()}: {describe_error(exc)}") from exc
 
 
-__all__ = ["S3Store", "describe_error", "multipart_etag"]
+__all__ = ["S3Store", "StoreTimeout", "describe_error", "multipart_etag", "run_within"]
