@@ -94,8 +94,7 @@ class DamageReport:
                 shown = ", ".join(str(o) for o in offsets[:5]) + (", ..." if len(offsets) > 5 else "")
                 first = found.skipped[offsets[0]]
                 out.append(
-                    f"{name}: {len(offsets)} damaged record(s) skipped, at offset(s) {shown} "
-                    f"(first: {first})"
+                    f"{name}: {len(offsets)} damaged record(s) skipped, at offset(s) {shown} (first: {first})"
                 )
             if found.unreadable_from is not None:
                 out.append(

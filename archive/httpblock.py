@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - the lock file installs it
     _zstd = None  # type: ignore[assignment]
 
 _STATUS = re.compile(rb"^HTTP/\d+(?:\.\d+)?\s+(\d{3})")
-_CHUNK_SIZE = re.compile(rb"^([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?\r?\n")
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?\r?\n")
 #: A head longer than this is not an HTTP head (the block is taken as body only).
 MAX_HEAD = 1 << 20
 

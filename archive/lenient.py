@@ -135,7 +135,7 @@ def _frame(
         raise RecordError(offset, f"no WARC record head here ({data[:16]!r})")
     head = _HEAD_END.search(data)
     if head is None:
-        truncated = size is not None and start + len(data) >= size or len(data) < CHUNK
+        truncated = (size is not None and start + len(data) >= size) or len(data) < CHUNK
         raise RecordError(offset, "record head not ended", truncated=truncated)
     version, headers, length = parse_warc_head(data[: head.start()])
     body_start = start + head.end()

@@ -238,7 +238,9 @@ def read_warcinfo(path: Path, sources: Sequence[Source] = SOURCES) -> dict[str, 
                 return {}
             return parse_warcinfo(record.block or b"")
     finally:
-        records.close()
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
     return {}
 
 

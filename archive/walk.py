@@ -171,10 +171,10 @@ def walk(
 def _out_of_place(record: RawRecord, held: RawRecord | None, pos: int) -> str | None:
     if record.offset < pos:
         return "record before the reading position"
-    if held is not None and record.offset <= held.offset:
-        # Records of one gzip member share its offset; the lenient framer says so with their end.
-        if not (record.offset == held.offset and record.end is not None and record.end == held.end):
-            return "records do not advance"
+    # Records of one gzip member share its offset; the lenient framer says so with their end.
+    same_member = held is not None and record.end is not None and record.end == held.end
+    if held is not None and record.offset <= held.offset and not same_member:
+        return "records do not advance"
     return None
 
 

@@ -154,7 +154,7 @@ class Container:
             if self._stream is None or self._stream.closed:
                 self._stream = gzip.GzipFile(self.path, "rb")
             self._stream.seek(offset)
-            return _Unclosable(self._stream)
+            return _Unclosable(self._stream)  # type: ignore[return-value]
         stream = open(self.path, "rb")  # noqa: SIM115 - the caller closes it
         stream.seek(offset)
         return stream
