@@ -58,7 +58,7 @@ def read_at(container: Container, offset: int, *, wanted: frozenset[str] = READ_
 
 
 def _read_member(container: Container, offset: int, wanted: frozenset[str]) -> list[RawRecord]:
-    data, end = inflate_member(container, offset)
+    data, end, whole = inflate_member(container, offset)
     records: list[RawRecord] = []
     pos = 0
     view = _BytesSource(data)
@@ -66,8 +66,11 @@ def _read_member(container: Container, offset: int, wanted: frozenset[str]) -> l
         try:
             record = _frame(view, pos, len(data), wanted)
         except RecordError as exc:
+            if not whole:
+                raise RecordError(offset, "gzip member cut short by the end of the file", truncated=True) from exc
             # Inside a member that decompressed whole: damage, not the end of the file.
             raise RecordError(offset, f"in the gzip member: {exc.reason}") from exc
+        record.member_cut = not whole
         # Every record of the member is addressed by the member's offset (as FastWARC does).
         record.offset, record.end = offset, end
         records.append(record)
@@ -77,8 +80,10 @@ def _read_member(container: Container, offset: int, wanted: frozenset[str]) -> l
     return records
 
 
-def inflate_member(container: Container, offset: int) -> tuple[bytes, int]:
-    """The decompressed data of the gzip member at ``offset`` and where the member ends."""
+def inflate_member(container: Container, offset: int) -> tuple[bytes, int, bool]:
+    """The decompressed data of the gzip member at ``offset``, where the member ends, and whether
+    it is whole: a member the file ends inside gives what it holds (its record may be whole, only
+    the gzip trailer missing)."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     out: list[bytes] = []
     consumed = 0
@@ -87,14 +92,17 @@ def inflate_member(container: Container, offset: int) -> tuple[bytes, int]:
         while not inflater.eof:
             chunk = stream.read(CHUNK)
             if not chunk:
-                raise RecordError(offset, "gzip member cut short by the end of the file", truncated=True)
+                data = b"".join(out)
+                if not data.strip(b"\r\n"):
+                    raise RecordError(offset, "gzip member cut short by the end of the file", truncated=True)
+                return data, offset + consumed, False
             try:
                 out.append(inflater.decompress(chunk))
             except zlib.error as exc:
                 raise RecordError(offset, f"gzip member does not decompress ({exc})") from exc
             consumed += len(chunk)
     end = offset + consumed - len(inflater.unused_data)
-    return b"".join(out), end
+    return b"".join(out), end, True
 
 
 class _BytesSource:

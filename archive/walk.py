@@ -120,11 +120,17 @@ def walk(
                 if held is not None:
                     try:
                         end = held.end
-                        if end is None:
-                            end = lenient.read_at(container, held.offset, wanted=frozenset())[-1].end
+                        # The last record framed again by the lenient framer, which alone notices a
+                        # gzip member the file ends inside (not for a whole-file gzip: a rewind).
+                        if end is None or container.layout is not Layout.STREAM:
+                            last = lenient.read_at(container, held.offset, wanted=frozenset())[-1]
+                            end = last.end
+                            held.member_cut = held.member_cut or last.member_cut
                     except RecordError as exc:
-                        failed_at, problem = held.offset, exc.reason
+                        failed_at, problem, error = held.offset, exc.reason, exc
                     else:
+                        if held.member_cut:
+                            report.truncated(name, held.offset, "the file ends inside its gzip member")
                         yield held
                         assert end is not None
                         pos = end
@@ -139,6 +145,8 @@ def walk(
                 for record in records:
                     for quirk in record.quirks:
                         report.quirk(name, quirk, record.offset)
+                    if record.member_cut:
+                        report.truncated(name, record.offset, "the file ends inside its gzip member")
                     yield record
                 log.debug("%s: record at %d read by %s", name, failed_at, chain[used].name)
                 end = records[-1].end

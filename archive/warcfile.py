@@ -30,6 +30,8 @@ VERSION_LINE = re.compile(rb"WARC/\d+\.\d+\r?\n")
 #: The start of a record in the middle of a stream: a version line at the start of a line.
 RECORD_START = re.compile(rb"(?:^|\n)(WARC/\d+\.\d+\r?\n)")
 GZIP_MAGIC = b"\x1f\x8b\x08"
+#: What the start of a record head cut short can be: ``W``, ``WAR``, ``WARC/1.``...
+_HEAD_PREFIX = re.compile(rb"(?:W(?:A(?:R(?:C(?:/[\d.]*\r?(?:\n.*)?)?)?)?)?)?", re.DOTALL)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 #: How far into a file :func:`sniff` looks for the first record head.
 SNIFF_BYTES = 1 << 20
@@ -75,6 +77,8 @@ class RawRecord:
     quirks: list[str] = field(default_factory=list)
     #: Why the reader that framed it doubts it (junk after its block...), for another to try.
     suspect: str | None = None
+    #: The file ends inside this record's gzip member (its record whole, the gzip trailer missing).
+    member_cut: bool = False
 
     def get(self, name: str) -> str | None:
         """The first value of WARC header ``name`` (any case), or None."""
@@ -226,31 +230,48 @@ def sniff(path: Path) -> Container:
         return Container(path, Layout.EMPTY, 0)
     with open(path, "rb") as stream:
         head = stream.read(SNIFF_BYTES)
+    if VERSION_LINE.match(head.lstrip(b"\r\n")):
+        return Container(path, Layout.PLAIN, size)
+    if len(head) == size and _HEAD_PREFIX.fullmatch(head.lstrip(b"\r\n")):
+        return Container(path, Layout.PLAIN, size)  # a file cut short within its first record's head
+    if len(head) < len(GZIP_MAGIC) and GZIP_MAGIC.startswith(head):
+        return Container(path, Layout.MEMBERS, size)  # cut short within the gzip magic
     if head.startswith(b"\x1f\x8b"):
-        # The first member that decompresses to a record head tells per-record from whole-file gzip.
-        for start in _gzip_starts(head):
-            member = first_member(head[start:])
-            if member is None:
-                continue  # a damaged first member: the next one tells
-            data, ended = member
-            if VERSION_LINE.match(data.lstrip(b"\r\n")):
-                return Container(path, _member_layout(data.lstrip(b"\r\n"), ended), size)
-            if RECORD_START.search(data):
-                return Container(path, Layout.STREAM, size)
-            if start == 0:
-                return Container(path, Layout.NOT_WARC, size, "gzip of something other than WARC records")
-        return Container(path, Layout.NOT_WARC, size, "gzip data holding no WARC record")
+        found = _gzip_layout(path, size, head)
+        return found or Container(path, Layout.NOT_WARC, size, "gzip data holding no WARC record")
     if head.startswith(ZSTD_MAGIC):
         return Container(path, Layout.NOT_WARC, size, "zstd-compressed (.warc.zst is not supported)")
     if head.startswith(b"filedesc://"):
         return Container(path, Layout.NOT_WARC, size, "an ARC file, not a WARC (convert it first)")
+    # A damaged start: a record head further on, plain or in a later gzip member.
     if RECORD_START.search(head):
         return Container(path, Layout.PLAIN, size)
-    return Container(path, Layout.NOT_WARC, size, "no WARC record head in its first bytes")
+    found = _gzip_layout(path, size, head) if GZIP_MAGIC in head else None
+    return found or Container(path, Layout.NOT_WARC, size, "no WARC record head in its first bytes")
+
+
+def _gzip_layout(path: Path, size: int, head: bytes) -> Container | None:
+    """Per-record or whole-file gzip, told by the first member that decompresses to a record head
+    (a damaged first member is looked past); None when no member does."""
+    for start in _gzip_starts(head):
+        member = first_member(head[start:])
+        if member is None:
+            continue
+        data, ended = member
+        if VERSION_LINE.match(data.lstrip(b"\r\n")):
+            return Container(path, _member_layout(data.lstrip(b"\r\n"), ended), size)
+        if RECORD_START.search(data):
+            return Container(path, Layout.STREAM, size)
+        if not ended and _HEAD_PREFIX.fullmatch(data.lstrip(b"\r\n")):
+            return Container(path, Layout.MEMBERS, size)  # cut short within its first record's head
+        if start == 0:
+            return Container(path, Layout.NOT_WARC, size, "gzip of something other than WARC records")
+    return None
 
 
 def _gzip_starts(data: bytes) -> Iterator[int]:
-    yield 0
+    if data.startswith(b"\x1f\x8b"):
+        yield 0
     start = data.find(GZIP_MAGIC, 1)
     while start >= 0:
         yield start
