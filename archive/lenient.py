@@ -67,7 +67,9 @@ def _read_member(container: Container, offset: int, wanted: frozenset[str]) -> l
             record = _frame(view, pos, len(data), wanted)
         except RecordError as exc:
             if not whole:
-                raise RecordError(offset, "gzip member cut short by the end of the file", truncated=True) from exc
+                raise RecordError(
+                    offset, "gzip member cut short by the end of the file", truncated=True
+                ) from exc
             # Inside a member that decompressed whole: damage, not the end of the file.
             raise RecordError(offset, f"in the gzip member: {exc.reason}") from exc
         record.member_cut = not whole

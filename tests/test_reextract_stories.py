@@ -35,12 +35,17 @@ def crawl_then_extract(kliping: Kliping, web: ReplayWeb, outlets: Path) -> tuple
     )  # fmt: skip
     assert result.code == 0, result.stderr
     crawled = read_jsonl(sorted((kliping.cwd / "data" / "text").rglob("*.jsonl")))
-    again = kliping(
-        "extract", "data/warc/*.warc.gz", "--output", "again.jsonl", "--workers", "1",
-        "-s", f"KLIPING_OUTLETS_DIRS={outlets}",
-    )  # fmt: skip
-    assert again.code == 0, again.stderr
-    return crawled, read_jsonl([kliping.cwd / "again.jsonl"])
+    outputs = []
+    # In this process and in a pool of workers alike (the workers are given the story's URL too).
+    for workers in ("1", "2"):
+        again = kliping(
+            "extract", "data/warc/*.warc.gz", "--output", f"again-{workers}.jsonl", "--workers", workers,
+            "-s", f"KLIPING_OUTLETS_DIRS={outlets}",
+        )  # fmt: skip
+        assert again.code == 0, again.stderr
+        outputs.append(read_jsonl([kliping.cwd / f"again-{workers}.jsonl"]))
+    assert outputs[0] == outputs[1]
+    return crawled, outputs[1]
 
 
 def by_url(rows: list[dict]) -> dict[str, dict]:

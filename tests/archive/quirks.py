@@ -72,7 +72,9 @@ def warcinfo(n: int = 0, *, version: str = "WARC/1.1", nl: bytes = b"\r\n", **fi
     return record("warcinfo", "", body, n, version=version, nl=nl, content_type="application/warc-fields")
 
 
-def response(n: int, *, body: bytes | None = None, headers: Iterable[tuple[str, str]] = (), **kw: object) -> bytes:
+def response(
+    n: int, *, body: bytes | None = None, headers: Iterable[tuple[str, str]] = (), **kw: object
+) -> bytes:
     return record("response", url(n), http(article(n) if body is None else body, headers), n, **kw)  # type: ignore[arg-type]
 
 

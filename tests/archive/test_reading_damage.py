@@ -18,7 +18,9 @@ from tests.archive import quirks
 LAYOUTS = ("plain", "members")
 
 
-def build(layout: str, count: int) -> tuple[bytes, list[tuple[int, tuple[str, bytes]]], list[tuple[int, int]]]:
+def build(
+    layout: str, count: int
+) -> tuple[bytes, list[tuple[int, tuple[str, bytes]]], list[tuple[int, int]]]:
     """The file, each page with where its record ends (a gzip member's end), and the spans a cut
     inside of is noticeable: a record's head and block, or a whole gzip member (not the line ends
     after a plain record, nor the boundary between records: a file may end there)."""
@@ -47,10 +49,8 @@ def test_damage_never_stops_the_read_nor_loses_what_came_before(
 ) -> None:
     data, ends, spans = build(layout, count)
     at = int(where * len(data))
-    if kind == "truncate":
-        damaged = data[:at]
-    else:
-        damaged = bytearray(data)
+    damaged = bytearray(data[:at] if kind == "truncate" else data)
+    if kind == "flip":
         damaged[at] ^= mask
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("x.warc.gz" if layout == "members" else "x.warc")

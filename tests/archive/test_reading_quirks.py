@@ -54,7 +54,11 @@ def test_lf_only_heads_read_like_crlf_ones(tmp_path: Path, module: ModuleType) -
 
 @pytest.mark.parametrize("module", READERS)
 def test_a_chunked_header_over_a_dechunked_body_keeps_the_body(tmp_path: Path, module: ModuleType) -> None:
-    data = quirks.warcinfo() + quirks.response(1, headers=[("Transfer-Encoding", "chunked")]) + quirks.response(2)
+    data = (
+        quirks.warcinfo()
+        + quirks.response(1, headers=[("Transfer-Encoding", "chunked")])
+        + quirks.response(2)
+    )
     pages, report = read(module, write(tmp_path, "pywb-old.warc", data))
     assert [p.body for p in pages] == [article(1), article(2)]
     assert not report.lines()
@@ -125,12 +129,18 @@ def test_gzip_named_warc_and_plain_named_warc_gz(tmp_path: Path, module: ModuleT
 @pytest.mark.parametrize("module", READERS)
 @pytest.mark.parametrize(
     "coding",
-    [("br", brotli.compress), ("zstd", zstd.compress), ("gzip, br", lambda b: brotli.compress(gzip.compress(b)))],
+    [
+        ("br", brotli.compress),
+        ("zstd", zstd.compress),
+        ("gzip, br", lambda b: brotli.compress(gzip.compress(b))),
+    ],
     ids=["br", "zstd", "gzip-then-br"],
 )
 def test_brotli_and_zstd_bodies_are_decoded(tmp_path: Path, module: ModuleType, coding: tuple) -> None:
     name, encode = coding
-    data = quirks.warcinfo() + quirks.response(1, body=encode(article(1)), headers=[("Content-Encoding", name)])
+    data = quirks.warcinfo() + quirks.response(
+        1, body=encode(article(1)), headers=[("Content-Encoding", name)]
+    )
     pages, _ = read(module, write(tmp_path, "br.warc.gz", quirks.per_record_gzip([data])))
     assert [p.body for p in pages] == [article(1)]
 
@@ -155,7 +165,11 @@ def test_revisits_are_given_with_what_names_their_original(tmp_path: Path, modul
     path = write(tmp_path, "second.warc", quirks.warcinfo() + quirks.revisit(7, 1, digest="sha1:ABC"))
     (page,), _ = read(module, path)
     assert (page.kind, page.url, page.status, page.body) == ("revisit", url(1), 200, b"")
-    assert (page.refers_to, page.refers_to_uri, page.payload_digest) == (quirks.record_id(1), url(1), "sha1:ABC")
+    assert (page.refers_to, page.refers_to_uri, page.payload_digest) == (
+        quirks.record_id(1),
+        url(1),
+        "sha1:ABC",
+    )
 
 
 @pytest.mark.parametrize("module", READERS)
