@@ -28,6 +28,7 @@ class FastWarcSource:
     """FastWARC's ArchiveIterator as a :class:`archive.walk.Source` (record ends not known)."""
 
     name = "fastwarc"
+    reads_arc = False
 
     def records(self, container: Container, offset: int, wanted: frozenset[str]) -> Iterator[RawRecord]:
         # A Python stream, not a path: FastWARC then tells gzip from the bytes, not the name, and

@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - the lock file installs it
 
 _STATUS = re.compile(rb"^HTTP/\d+(?:\.\d+)?\s+(\d{3})")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?\r?\n")
+_LINE_END = re.compile(rb"\r*\n")
+_BLANK_LINE = re.compile(rb"\r*\n\r*\n")
 #: A head longer than this is not an HTTP head (the block is taken as body only).
 MAX_HEAD = 1 << 20
 
@@ -50,20 +52,14 @@ class HttpMessage:
 
 
 def head_end(block: bytes) -> tuple[int, int] | None:
-    """Where the head ends and the body starts: after the first empty line (CRLF or LF)."""
-    limit = min(len(block), MAX_HEAD)
-    crlf = block.find(b"\r\n\r\n", 0, limit)
-    lf = block.find(b"\n\n", 0, limit)
-    if crlf < 0 and lf < 0:
-        return None
-    if crlf >= 0 and (lf < 0 or crlf < lf):
-        return crlf, crlf + 4
-    return lf, lf + 2
+    """Where the head ends and the body starts: after the first empty line (CRLF, LF or CRCRLF)."""
+    match = _BLANK_LINE.search(block, 0, min(len(block), MAX_HEAD))
+    return (match.start(), match.end()) if match else None
 
 
 def parse_head(head: bytes) -> tuple[int, tuple[tuple[str, str], ...]] | None:
     """Status code and header lines of a response head, or None when it is not one."""
-    lines = head.replace(b"\r\n", b"\n").split(b"\n")
+    lines = _LINE_END.split(head)
     match = _STATUS.match(lines[0])
     if match is None:
         return None

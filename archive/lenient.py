@@ -27,14 +27,14 @@ from archive.warcfile import (
     parse_warc_head,
 )
 
-_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_HEAD_END = re.compile(rb"\r*\n\r*\n")
 #: A record head after a line end, as it appears inside a stream.
-_NEXT_HEAD = re.compile(rb"\n(WARC/\d+\.\d+\r?\n)")
+_NEXT_HEAD = re.compile(rb"\n(WARC/\d+\.\d+\r*\n)")
 CHUNK = 1 << 20
 #: A record head longer than this is taken for damage.
 MAX_HEAD = 1 << 20
 #: Line ends after a block that still count as a clean record end.
-_TRAILER = re.compile(rb"(?:\r?\n){0,4}")
+_TRAILER = re.compile(rb"(?:\r*\n){0,4}")
 
 
 def read_at(container: Container, offset: int, *, wanted: frozenset[str] = READ_TYPES) -> list[RawRecord]:

@@ -17,8 +17,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BUFF_SIZE, DecompressingBufferedReader
 
 from archive.damage import DamageReport
 from archive.httpblock import parse_http_block
@@ -148,21 +150,35 @@ def page_of(record: RawRecord, file: str) -> ArchivedResponse | None:
 # ----------------------------------------------------------------------------- warcio as a Source
 
 
+class _Decompressor(DecompressingBufferedReader):
+    def _decompress(self, data: bytes) -> bytes:
+        # warcio prints a damaged gzip member's error to stderr and reads on as if it had ended:
+        # raised instead, so the walk reads that record another way (or reports it).
+        if self.decompressor is not None and data and self.num_block_read:
+            return bytes(self.decompressor.decompress(data))
+        return bytes(super()._decompress(data))
+
+
 class _Iterator(ArchiveIterator):
     # warcio prints a warning to stderr when a record is not followed by blank lines (a wrong
     # Content-Length); an empty message keeps stderr clean, and its error count tells the walk.
     INC_RECORD = ""
+
+    def __init__(self, fileobj: Any, **kwargs: Any) -> None:
+        super().__init__(fileobj, **kwargs)
+        self.reader = _Decompressor(self.fh, block_size=kwargs.get("block_size", BUFF_SIZE))
 
 
 class WarcioSource:
     """warcio's ArchiveIterator as a :class:`archive.walk.Source`: every record with its end."""
 
     name = "warcio"
+    reads_arc = True
 
     def records(self, container: Container, offset: int, wanted: frozenset[str]) -> Iterator[RawRecord]:
         stream = container.open_at(offset)
         try:
-            iterator = _Iterator(stream, no_record_parse=True)
+            iterator = _Iterator(stream, no_record_parse=True, arc2warc=container.arc)
             for record in iterator:
                 heads = record.rec_headers
                 length_text = str(heads.get_header("Content-Length") or "")
@@ -180,6 +196,8 @@ class WarcioSource:
                     while chunk := record.raw_stream.read(_BUFFER):
                         count += len(chunk)
                     raw.block_length = count
+                if container.arc:
+                    raw.block_length = None  # ARC headers converted: no length to hold it to
                 errors = iterator.err_count
                 iterator.read_to_end()
                 raw.end = iterator.offset

@@ -34,6 +34,8 @@ class Source(Protocol):
     """A WARC reader as the walk uses it."""
 
     name: str
+    #: Whether it reads ARC files too.
+    reads_arc: bool
 
     def records(self, container: Container, offset: int, wanted: frozenset[str]) -> Iterator[RawRecord]:
         """Records from ``offset`` on, in file order, blocks read for ``wanted`` types only."""
@@ -42,6 +44,7 @@ class Source(Protocol):
 
 class _Lenient:
     name = "lenient"
+    reads_arc = False
 
     def records(self, container: Container, offset: int, wanted: frozenset[str]) -> Iterator[RawRecord]:
         pos: int | None = offset
@@ -82,7 +85,12 @@ def walk(
         return
     if container.layout is Layout.NOT_WARC:
         raise ValueError(f"{name}: not a WARC file ({container.reason})")
-    chain: list[Source] = [*sources, LENIENT]
+    if container.arc:
+        chain: list[Source] = [source for source in sources if source.reads_arc]
+        if not chain:
+            raise ValueError(f"{name}: an ARC file, which no reader here reads")
+    else:
+        chain = [*sources, LENIENT]
     pos = 0
     level = 0
     in_row = 0
@@ -122,7 +130,7 @@ def walk(
                         end = held.end
                         # The last record framed again by the lenient framer, which alone notices a
                         # gzip member the file ends inside (not for a whole-file gzip: a rewind).
-                        if end is None or container.layout is not Layout.STREAM:
+                        if end is None or (container.layout is not Layout.STREAM and not container.arc):
                             last = lenient.read_at(container, held.offset, wanted=frozenset())[-1]
                             end = last.end
                             held.member_cut = held.member_cut or last.member_cut

@@ -10,6 +10,8 @@ A file named ``.warc`` may be gzipped (py-wacz fixtures, ArchiveWeb.page) and on
   are positions in it (such a file cannot be read from a record's offset anyway);
 - ``empty``, and ``not_warc`` (with the reason: another format, or no WARC record head found).
 
+An ARC file (``filedesc://`` first, plain or gzip per record) is flagged ``arc``: warcio reads it.
+
 No Scrapy here.
 """
 
@@ -25,10 +27,12 @@ from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
+#: A line end: CRLF as the standard says, LF (WARC 0.18, ClueWeb09), or CRCRLF (seen in pywb's tests).
+_LINE_END = re.compile(rb"\r*\n")
 #: A record's first line: ``WARC/1.1``, ``WARC/1.0``, ``WARC/0.18``...
-VERSION_LINE = re.compile(rb"WARC/\d+\.\d+\r?\n")
+VERSION_LINE = re.compile(rb"WARC/\d+\.\d+\r*\n")
 #: The start of a record in the middle of a stream: a version line at the start of a line.
-RECORD_START = re.compile(rb"(?:^|\n)(WARC/\d+\.\d+\r?\n)")
+RECORD_START = re.compile(rb"(?:^|\n)(WARC/\d+\.\d+\r*\n)")
 GZIP_MAGIC = b"\x1f\x8b\x08"
 #: What the start of a record head cut short can be: ``W``, ``WAR``, ``WARC/1.``...
 _HEAD_PREFIX = re.compile(rb"(?:W(?:A(?:R(?:C(?:/[\d.]*\r?(?:\n.*)?)?)?)?)?)?", re.DOTALL)
@@ -117,7 +121,7 @@ class RawRecord:
 
 def parse_warc_head(head: bytes) -> tuple[str, list[tuple[str, str]], int | None]:
     """Version, header lines and Content-Length of a record head (CRLF or LF line ends)."""
-    lines = head.replace(b"\r\n", b"\n").split(b"\n")
+    lines = _LINE_END.split(head)
     version = lines[0].decode("utf-8", "replace").strip()
     headers: list[tuple[str, str]] = []
     for raw in lines[1:]:
@@ -145,6 +149,8 @@ class Container:
     layout: Layout
     size: int
     reason: str = ""
+    #: An ARC file (the WARC's predecessor): only warcio reads it, converting each record.
+    arc: bool = False
     _stream: gzip.GzipFile | None = field(default=None, repr=False)
 
     @property
@@ -211,7 +217,7 @@ def first_member(data: bytes) -> tuple[bytes, bool] | None:
 def _member_layout(data: bytes, ended: bool) -> Layout:
     """Per-record gzip or not, from the decompressed start of the first member that holds a record:
     per record when that member holds one whole record and nothing more."""
-    match = re.search(rb"\r?\n\r?\n", data)
+    match = re.search(rb"\r*\n\r*\n", data)
     length = parse_warc_head(data[: match.start()])[2] if match else None
     if match is None or length is None:
         return Layout.STREAM
@@ -242,7 +248,7 @@ def sniff(path: Path) -> Container:
     if head.startswith(ZSTD_MAGIC):
         return Container(path, Layout.NOT_WARC, size, "zstd-compressed (.warc.zst is not supported)")
     if head.startswith(b"filedesc://"):
-        return Container(path, Layout.NOT_WARC, size, "an ARC file, not a WARC (convert it first)")
+        return Container(path, Layout.PLAIN, size, arc=True)
     # A damaged start: a record head further on, plain or in a later gzip member.
     if RECORD_START.search(head):
         return Container(path, Layout.PLAIN, size)
@@ -262,6 +268,8 @@ def _gzip_layout(path: Path, size: int, head: bytes) -> Container | None:
             return Container(path, _member_layout(data.lstrip(b"\r\n"), ended), size)
         if RECORD_START.search(data):
             return Container(path, Layout.STREAM, size)
+        if data.startswith(b"filedesc://"):
+            return Container(path, Layout.MEMBERS, size, arc=True)
         if not ended and _HEAD_PREFIX.fullmatch(data.lstrip(b"\r\n")):
             return Container(path, Layout.MEMBERS, size)  # cut short within its first record's head
         if start == 0:
