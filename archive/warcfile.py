@@ -269,12 +269,21 @@ def _gzip_layout(path: Path, size: int, head: bytes) -> Container | None:
         if RECORD_START.search(data):
             return Container(path, Layout.STREAM, size)
         if data.startswith(b"filedesc://"):
-            return Container(path, Layout.MEMBERS, size, arc=True)
+            return Container(path, _arc_layout(data, ended), size, arc=True)
         if not ended and _HEAD_PREFIX.fullmatch(data.lstrip(b"\r\n")):
             return Container(path, Layout.MEMBERS, size)  # cut short within its first record's head
         if start == 0:
             return Container(path, Layout.NOT_WARC, size, "gzip of something other than WARC records")
     return None
+
+
+def _arc_layout(data: bytes, ended: bool) -> Layout:
+    """Per-record gzip or not for an ARC: whether the first member holds the filedesc record only."""
+    line, _, rest = data.partition(b"\n")
+    length = line.rsplit(b" ", 1)[-1]
+    if not length.isdigit():
+        return Layout.MEMBERS
+    return Layout.STREAM if rest[int(length) :].strip(b"\r\n") else Layout.MEMBERS
 
 
 def _gzip_starts(data: bytes) -> Iterator[int]:

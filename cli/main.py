@@ -2,8 +2,9 @@
 
 Exit codes: 0 done; 1 the run had failures (an outlet unreachable, URLs that could not be
 fetched, pages the extractor failed on); 2 bad input (a bad URL line, a missing file, an unknown
-outlet, a bad setting or outlet config); 3 the run's invariants broke (responses fetched but not
-archived, articles extracted but not written); 70 an internal error; 130 interrupted.
+outlet, a bad setting or outlet config, a file that is not a WARC); 3 the run's invariants broke
+(responses fetched but not archived, articles extracted but not written); 4 damaged input (a WARC
+read only in part; what came before the damage is kept); 70 an internal error; 130 interrupted.
 Settings: docs/settings.md; operating: docs/operating.md.
 """
 

@@ -120,3 +120,14 @@ def revisit(n: int, original: int, *, refers: bool = True, digest: str = "") -> 
 def resource(n: int, *, content_type: str = "text/html; charset=utf-8") -> bytes:
     """A resource record holding the page itself (no HTTP head), as browser-based tools write."""
     return record("resource", url(n), article(n), n, content_type=content_type)
+
+
+def arc(count: int = 2) -> list[bytes]:
+    """The records of an ARC (version 1) file, the WARC's predecessor: a filedesc record, then pages."""
+    version = b"1 0 Internet Archive\nURL IP-address Archive-date Content-type Archive-length\n"
+    head = b"filedesc://kliping-test.arc 0.0.0.0 20240506070809 text/plain %d\n" % len(version)
+    out = [head + version + b"\n"]
+    for n in range(1, count + 1):
+        block = http(article(n))
+        out.append(f"{url(n)} 192.0.2.1 20240506070809 text/html {len(block)}\n".encode() + block + b"\n")
+    return out

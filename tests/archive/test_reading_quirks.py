@@ -218,3 +218,24 @@ def test_readers_agree_on_every_quirk_file(tmp_path: Path, module: ModuleType) -
     for name, data in files.items():
         path = write(tmp_path, name, data)
         assert read(module, path)[0] == read(reader, path)[0], name
+
+
+@pytest.mark.parametrize("module", READERS)
+def test_target_uris_in_angle_brackets_are_unwrapped(tmp_path: Path, module: ModuleType) -> None:
+    block = quirks.http(article(1))
+    data = quirks.warcinfo(version="WARC/1.0") + quirks.record(
+        "response", f"<{url(1)}>", block, 1, version="WARC/1.0"
+    )
+    pages, _ = read(module, write(tmp_path, "brackets.warc", data))
+    assert [p.url for p in pages] == [url(1)]
+
+
+@pytest.mark.parametrize("module", READERS)
+@pytest.mark.parametrize("compress", [False, True], ids=["arc", "arc-gz"])
+def test_arc_files_are_read_by_warcio(tmp_path: Path, module: ModuleType, compress: bool) -> None:
+    data = quirks.per_record_gzip(quirks.arc(2)) if compress else b"".join(quirks.arc(2))
+    path = write(tmp_path, "old.arc.gz" if compress else "old.arc", data)
+    assert sniff(path).arc
+    pages, report = read(module, path)
+    assert [(p.url, p.body) for p in pages] == [(url(1), article(1)), (url(2), article(2))]
+    assert not report.lines()
