@@ -83,14 +83,17 @@ class RawRecord:
     suspect: str | None = None
     #: The file ends inside this record's gzip member (its record whole, the gzip trailer missing).
     member_cut: bool = False
+    _index: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    _indexed: object = field(default=None, init=False, repr=False, compare=False)
 
     def get(self, name: str) -> str | None:
         """The first value of WARC header ``name`` (any case), or None."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        if self._index is None or self._indexed is not self.headers:
+            self._index = {}
+            for key, value in self.headers:
+                self._index.setdefault(key.lower(), value)
+            self._indexed = self.headers
+        return self._index.get(name.lower())
 
     @property
     def type(self) -> str:
