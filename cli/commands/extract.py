@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cli.common import EXIT_DAMAGED_INPUT, EXIT_OK, BadInput, settings_for
+from cli.common import EXIT_DAMAGED_INPUT, EXIT_NO_SPACE, EXIT_OK, BadInput, settings_for
 
 HELP = "re-extract articles from WARC files"
 DESCRIPTION = (
@@ -59,7 +59,10 @@ def _check_warcs(paths: list[Path]) -> None:
     from archive.warcfile import Layout, sniff
 
     for path in paths:
-        container = sniff(path)
+        try:
+            container = sniff(path)
+        except OSError as exc:
+            raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from exc
         if container.layout is Layout.NOT_WARC:
             raise BadInput(f"{path}: not a WARC file ({container.reason})")
 
@@ -98,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
 def _extract(args: argparse.Namespace, settings: Any, store: Any) -> int:
     from archive.damage import DamageReport
     from archive.originals import expand_sources
+    from archive.space import is_no_space
     from archive.stores.local import publish, root_path, temp_name
     from cli.sources import resolve_warcs
     from extract import ExtractOptions
@@ -128,7 +132,14 @@ def _extract(args: argparse.Namespace, settings: Any, store: Any) -> int:
             out = Path(tmp) / "out.jsonl"
         else:
             out = root_path(str(args.output))
-            out.parent.mkdir(parents=True, exist_ok=True)
+            if out.is_dir():
+                raise BadInput(f"--output {args.output}: is a directory (give a file name)")
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise BadInput(
+                    f"--output {args.output}: cannot create its directory ({exc.strerror})"
+                ) from exc
         # The output appears whole, under its name, only once every input has been read; until
         # then it is a hidden file beside it, removed on any failure or stop.
         part = temp_name(out)
@@ -138,12 +149,21 @@ def _extract(args: argparse.Namespace, settings: Any, store: Any) -> int:
             progress.update(job.position, written[0])
 
         try:
-            with open(part, "w", encoding="utf-8") as stream:
+            try:
+                stream = open(part, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise BadInput(f"--output {args.output}: cannot write ({exc.strerror})") from exc
+            with stream:
                 jobs = iter_jobs(paths, outlets, reader, report, originals)
                 for record in extract_records(jobs, options, workers, on_done):
                     stream.write(json.dumps(record, ensure_ascii=False) + "\n")
                     written[0] += 1
             publish(part, out)
+        except OSError as exc:
+            if not is_no_space(exc) or exc.filename not in (None, str(part)):
+                raise
+            print(f"kliping extract: no space left writing {out}; nothing written", file=sys.stderr)
+            return EXIT_NO_SPACE
         finally:
             part.unlink(missing_ok=True)
         count = written[0]

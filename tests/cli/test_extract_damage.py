@@ -193,3 +193,13 @@ def test_a_stop_leaves_neither_output_nor_part_file(tmp_path: Path) -> None:
                 proc.wait()
     assert not (tmp_path / "out.jsonl").exists()
     assert leftovers(tmp_path) == []
+
+
+def test_an_output_that_is_a_directory_is_bad_input(kliping: Kliping) -> None:
+    (kliping.cwd / "a.warc").write_bytes(b"".join(quirks.pages(1)))
+    (kliping.cwd / "hasil").mkdir()
+    result = kliping("extract", "a.warc", "-o", "hasil")
+    assert (result.code, result.stderr.strip()) == (
+        EXIT_BAD_INPUT,
+        "kliping extract: --output hasil: is a directory (give a file name)",
+    )
