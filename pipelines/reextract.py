@@ -1,18 +1,26 @@
 """Re-extract article records from WARC files with no network: the records the crawl gave.
 
 Pages are grouped into stories by the crawl's story metadata records; a WARC from another writer
-has none, so there every 2xx HTML response is a one-page candidate. Extraction runs in a pool of
+has none, so there every 2xx HTML page (a ``response``, a ``resource`` holding HTML, or a
+``revisit`` once its original is found) is a one-page candidate. Extraction runs in a pool of
 worker processes (:mod:`pipelines.pool`, each story within a hard budget), in a bounded window
 so memory stays flat however large the archive.
 
 WARCs are read with FastWARC (:mod:`archive.fastreader`, about three times faster) when it is
-installed, else with warcio (:mod:`archive.reader`, the reference); both give the same records.
+installed, else with warcio (:mod:`archive.reader`, the reference); both give the same records,
+and both go on past damage, which they report to a :class:`archive.damage.DamageReport`.
+
+Revisits are resolved against originals among the inputs (in any order), then in the other
+files ``originals`` names (WARCs, or CDXJ indexes with their WARCs beside them: by default the
+indexes beside the inputs, which is where kliping writes them); the ones still missing are
+reported per file.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -20,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archive import reader as warcio_reader
+from archive.damage import DamageReport
+from archive.originals import Needs, OriginalFinder, PageReader, indexes_beside, resolve
 from archive.reader import ArchivedResponse
 from archive.stories import Story
 from extract import ExtractOptions
@@ -32,6 +40,7 @@ from settings.outlets import Outlet, outlet_for_url
 logger = logging.getLogger(__name__)
 
 READERS = ("fastwarc", "warcio")
+_WARC_SUFFIX = re.compile(r"(\.w?arc)?(\.(gz|zst|open))*$", re.IGNORECASE)
 
 
 def choose_reader(name: str = "fastwarc") -> Any:
@@ -45,6 +54,16 @@ def choose_reader(name: str = "fastwarc") -> Any:
             return warcio_reader
         return fastreader
     return warcio_reader
+
+
+def foreign_run_id(info: dict[str, str], path: Path) -> str:
+    """The run id of a file's records: kliping's ``run-id``; else the warcinfo's ``isPartOf`` (the
+    crawl or collection, WARC 1.1); else the file's name without its WARC suffixes."""
+    for key in ("run-id", "isPartOf"):
+        value = (info.get(key) or "").strip()
+        if value:
+            return value
+    return _WARC_SUFFIX.sub("", path.name) or path.name
 
 
 @dataclass
@@ -66,38 +85,53 @@ class Job:
 
 @dataclass
 class StoryIndex:
-    """Pass one: the stories every given file declares, keyed by each page's response record id."""
+    """Pass one: the stories every given file declares, keyed by each page's record id; each file's
+    run id; and which originals its revisits need."""
 
     stories: dict[str, Story] = field(default_factory=dict)
     kliping_files: set[str] = field(default_factory=set)
+    run_ids: dict[Path, str] = field(default_factory=dict)
+    needs: Needs = field(default_factory=Needs)
 
     @classmethod
-    def scan(cls, paths: Iterable[Path], reader: Any = warcio_reader) -> StoryIndex:
+    def scan(
+        cls, paths: Iterable[Path], reader: Any = warcio_reader, report: DamageReport | None = None
+    ) -> StoryIndex:
         index = cls()
+        revisits: list[ArchivedResponse] = []
         for path in paths:
-            if reader.read_warcinfo(path).get("software", "").startswith("kliping/"):
+            info: dict[str, str] | None = None
+            wanted = frozenset({"warcinfo", "metadata", "revisit"})
+            for record in reader.iter_records(path, report, wanted):
+                kind = record.type
+                if info is None:
+                    info = warcio_reader.parse_warcinfo(record.block or b"") if kind == "warcinfo" else {}
+                if kind == "metadata" and record.get("Content-Type") == "application/json":
+                    story = Story.from_payload(record.block or b"")
+                    if story is not None:
+                        for _, record_id in story.pages:
+                            index.stories[record_id] = story
+                elif kind == "revisit":
+                    page = warcio_reader.page_of(record, path.name)
+                    if page is not None:
+                        revisits.append(page)
+            info = info or {}
+            if info.get("software", "").startswith("kliping/"):
                 index.kliping_files.add(path.name)
-            payloads = (
-                reader.iter_story_payloads(path)
-                if hasattr(reader, "iter_story_payloads")
-                else _story_payloads(path)
-            )
-            for payload in payloads:
-                story = Story.from_payload(payload)
-                if story is not None:
-                    for _, record_id in story.pages:
-                        index.stories[record_id] = story
+            index.run_ids[path] = foreign_run_id(info, path)
+        for revisit in revisits:
+            # In kliping's files only story pages matter (their other revisits are feeds, robots...).
+            if revisit.file not in index.kliping_files or index.story_of(revisit) is not None:
+                index.needs.add(revisit)
         return index
 
-
-def _story_payloads(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as stream:
-        for record in ArchiveIterator(stream):
-            if record.rec_type != "metadata":
-                continue
-            if record.rec_headers.get_header("Content-Type") != "application/json":
-                continue
-            yield record.content_stream().read()
+    def story_of(self, page: ArchivedResponse) -> tuple[Story, str] | None:
+        """The story a page belongs to and the record id it has there: a revisit stands in for its
+        original, which is what a crawl's story names when it knew where the original was."""
+        for record_id in (page.record_id, page.refers_to):
+            if record_id and record_id in self.stories:
+                return self.stories[record_id], record_id
+        return None
 
 
 def _page(resp: ArchivedResponse) -> dict[str, Any]:
@@ -110,37 +144,171 @@ def _page(resp: ArchivedResponse) -> dict[str, Any]:
     }
 
 
-def iter_jobs(paths: list[Path], outlets: dict[str, Outlet], reader: Any = None) -> Iterator[Job]:
-    """Stories in archive order, each once all its pages have been read."""
+class _Assembler:
+    """Pass two: pages into jobs, stories once all their pages are in, revisits once resolved."""
+
+    def __init__(self, index: StoryIndex, outlets: dict[str, Outlet]) -> None:
+        self.index = index
+        self.outlets = outlets
+        self.waiting: dict[str, dict[str, dict[str, Any]]] = {}
+        self.done: set[str] = set()
+        self.first_file: dict[str, Path] = {}
+        #: Revisits whose original has not been read yet, with their file.
+        self.pending: list[tuple[Path, ArchivedResponse]] = []
+
+    def add(self, path: Path, resp: ArchivedResponse, position: int) -> Iterator[Job]:
+        found = self.index.story_of(resp)
+        if found is not None:
+            story, record_id = found
+            first = story.pages[0][1]
+            if first in self.done:
+                return
+            got = self.waiting.setdefault(first, {})
+            self.first_file.setdefault(first, path)
+            if record_id in got:
+                return  # the original and a revisit of it: the page once
+            got[record_id] = _page(resp)
+            if len(got) == len(story.pages):
+                del self.waiting[first]
+                self.done.add(first)
+                outlet = self.outlets.get(story.outlet or "")
+                yield Job(
+                    [got[rid] for _, rid in story.pages],
+                    outlet.hints(story.pages[0][0]) if outlet else {},
+                    story.run_id or self.index.run_ids.get(path, ""),
+                    position,
+                    url=story.url,
+                    story=story,
+                )
+        elif resp.file not in self.index.kliping_files and 200 <= resp.status < 300 and resp.is_html:
+            outlet = outlet_for_url(resp.url, self.outlets)
+            hints = outlet.hints(resp.url) if outlet else {}
+            yield Job([_page(resp)], hints, self.index.run_ids.get(path, ""), position)
+
+    def resolve(self, revisit: ArchivedResponse, original: ArchivedResponse) -> ArchivedResponse:
+        """The revisit as a page with its original's body. Its ``warc`` location is the original's
+        (where the body is), unless the crawl's story names the revisit record itself (the crawl
+        did not know where the original was)."""
+        found = self.index.story_of(revisit)
+        own = found is not None and found[1] == revisit.record_id
+        return resolve(revisit, original, own_location=own)
+
+    def incomplete(self) -> dict[Path, int]:
+        """Stories some page of which never came, by the file of their first page read."""
+        counts: dict[Path, int] = {}
+        for first in self.waiting:
+            path = self.first_file[first]
+            counts[path] = counts.get(path, 0) + 1
+        return counts
+
+    def wanted_revisit(self, resp: ArchivedResponse) -> bool:
+        """Whether a revisit can make a page: a story's, or a foreign 2xx (or unknown) HTML one."""
+        if self.index.story_of(resp) is not None:
+            return True
+        if resp.file in self.index.kliping_files:
+            return False
+        html = not resp.content_type or resp.is_html
+        return html and (resp.status == 0 or 200 <= resp.status < 300)
+
+
+def iter_jobs(
+    paths: list[Path],
+    outlets: dict[str, Outlet],
+    reader: Any = None,
+    report: DamageReport | None = None,
+    originals: list[Path] | None = None,
+) -> Iterator[Job]:
+    """Stories in archive order, each once all its pages have been read.
+
+    Damage is reported to ``report`` (logged as warnings when none is given). ``originals``: more
+    files (WARCs, CDXJ indexes) to look for revisits' originals in; the CDXJ indexes beside the
+    inputs are always looked at.
+    """
     reader = reader or choose_reader()
-    index = StoryIndex.scan(paths, reader)
-    waiting: dict[str, dict[str, dict[str, Any]]] = {}
-    before = 0
-    for path in paths:
-        run_id = reader.read_warcinfo(path).get("run-id", "")
-        for resp in reader.iter_responses(path):
-            position = before + resp.offset
-            story = index.stories.get(resp.record_id)
-            if story is not None:
-                first = story.pages[0][1]
-                got = waiting.setdefault(first, {})
-                got[resp.record_id] = _page(resp)
-                if len(got) == len(story.pages):
-                    del waiting[first]
-                    outlet = outlets.get(story.outlet or "")
-                    first_url = story.pages[0][0]
-                    yield Job(
-                        [got[rid] for _, rid in story.pages],
-                        outlet.hints(first_url) if outlet else {},
-                        story.run_id or run_id,
-                        position,
-                        url=story.url,
-                        story=story,
-                    )
-            elif path.name not in index.kliping_files and 200 <= resp.status < 300 and resp.is_html:
-                outlet = outlet_for_url(resp.url, outlets)
-                yield Job([_page(resp)], outlet.hints(resp.url) if outlet else {}, run_id, position)
-        before += path.stat().st_size
+    own = report is None
+    found = DamageReport() if report is None else report
+    pages = PageReader()
+    try:
+        index = StoryIndex.scan(paths, reader, found)
+        assembler = _Assembler(index, outlets)
+        before = 0
+        for path in paths:
+            size = path.stat().st_size
+            for resp in reader.iter_responses(path, found):
+                position = before + min(resp.offset, size)
+                if resp.kind == "revisit":
+                    if not assembler.wanted_revisit(resp):
+                        continue
+                    where = index.needs.location(resp)
+                    original = pages.page_at(*where) if where is not None else None
+                    if original is None:
+                        assembler.pending.append((path, resp))
+                        continue
+                    resp = assembler.resolve(resp, original)
+                elif index.needs.offer(path, resp):
+                    yield from _resolve_pending(assembler, path, resp, position)
+                yield from assembler.add(path, resp, position)
+            before += size
+        yield from _resolve_elsewhere(assembler, paths, reader, pages, originals or [], found, before)
+    finally:
+        pages.close()
+        if own:
+            found.log()
+
+
+def _resolve_pending(
+    assembler: _Assembler, path: Path, original: ArchivedResponse, position: int
+) -> Iterator[Job]:
+    """Revisits read before their original (a later file given first), now that it is here."""
+    keys = assembler.index.needs
+    still: list[tuple[Path, ArchivedResponse]] = []
+    for revisit_path, revisit in assembler.pending:
+        where = keys.location(revisit)
+        if where == (path, original.offset):
+            yield from assembler.add(revisit_path, assembler.resolve(revisit, original), position)
+        else:
+            still.append((revisit_path, revisit))
+    assembler.pending = still
+
+
+def _resolve_elsewhere(
+    assembler: _Assembler,
+    paths: list[Path],
+    reader: Any,
+    pages: PageReader,
+    originals: list[Path],
+    report: DamageReport,
+    position: int,
+) -> Iterator[Job]:
+    """Revisits still waiting: their originals looked for in other files, the rest reported."""
+    inputs = set(paths)
+    files = [p for p in indexes_beside(paths) + originals if p not in inputs] if assembler.pending else []
+    finder = OriginalFinder(files, pages, reader.iter_responses)
+    revisits = [revisit for _, revisit in assembler.pending]
+    found = finder.find(revisits) if files and revisits else {}
+    missing: dict[Path, int] = {}
+    for n, (path, revisit) in enumerate(assembler.pending):
+        original = found.get(n)
+        if original is None:
+            missing[path] = missing.get(path, 0) + 1
+            continue
+        yield from assembler.add(path, assembler.resolve(revisit, original), position)
+    assembler.pending = []
+    for path, count in assembler.incomplete().items():
+        report.note(
+            path.name,
+            "stories",
+            f"{path.name}: {count} article(s) not extracted: pages of their story are not among "
+            "the inputs (damaged, or in WARCs not given)",
+        )
+    for path, count in missing.items():
+        report.note(
+            path.name,
+            "revisits",
+            f"{path.name}: {count} revisit record(s) whose original is not among the inputs, so "
+            "their pages are not extracted: give the WARCs holding the originals too, or "
+            "--originals DIR|GLOB (WARCs or their CDXJ indexes)",
+        )
 
 
 def on_failed_logged(job: Job, error: TaskFailed) -> None:

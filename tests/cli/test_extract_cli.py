@@ -7,12 +7,10 @@ import pty
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.cli.helpers import ENCODINGS, write_foreign_warc
 from tests.conftest import Kliping
@@ -95,17 +93,6 @@ def test_a_progress_bar_on_a_terminal(kliping: Kliping, warcs: Path) -> None:
     assert proc.returncode == 0, shown
     assert "\r[" in shown and "100.0%" in shown and "#" * 30 in shown
     assert "progress: " not in shown  # the bar replaces the periodic lines
-
-
-@pytest.fixture
-def s3() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 def test_warcs_from_s3(kliping: Kliping, warcs: Path, s3: str, monkeypatch: pytest.MonkeyPatch) -> None:
