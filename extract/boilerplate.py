@@ -395,9 +395,9 @@ _EDITOR_CODE_LINE = re.compile(
     re.I,
 )
 _EDITOR_CODE_TAIL_SLASH = re.compile(
-    r"\s*[(\[]\s*[A-Za-z]{1,6}\d{0,3}(?:\s*/\s*[A-Za-z]{1,6}\d{0,3})+\s*[)\]]\W*$"
+    r"(?<!\s)\s*[(\[]\s*[A-Za-z]{1,6}\d{0,3}(?:\s*/\s*[A-Za-z]{1,6}\d{0,3})+\s*[)\]]\W*$"
 )
-_EDITOR_CODE_TAIL_LOWER = re.compile(r"\s*\(\s*[a-z]{2,5}\s*\)\s*$")
+_EDITOR_CODE_TAIL_LOWER = re.compile(r"(?<!\s)\s*\(\s*[a-z]{2,5}\s*\)\s*$")
 _COPYRIGHT = re.compile(r"^\W*(?:©|\(c\)|copyright|hak\s+cipta)|all\s+rights\s+reserved", re.I)
 _PLATFORM = re.compile(
     r"\b(?:google\s+news|whatsapp|wa\s+channel|telegram|instagram|twitter|facebook|youtube|tiktok|line\s+today"
@@ -470,7 +470,9 @@ _DATE_TOKENS = re.compile(
     re.I,
 )
 _TIMEISH = re.compile(r"\d{1,2}[:.]\d{2}")
-_READ_MORE_TAIL = re.compile(r"\s*(?:baca\s+selengkapnya|selengkapnya\s+baca\s+di\b.*|read\s+more)\W*$", re.I)
+_READ_MORE_TAIL = re.compile(
+    r"(?<!\s)\s*(?:baca\s+selengkapnya|selengkapnya\s+baca\s+di\b.*|read\s+more)\W*$", re.I
+)
 _WORD = re.compile(r"\w+")
 _TERMINAL = re.compile(r"[.!?\"'”’)]$")
 

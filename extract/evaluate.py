@@ -114,6 +114,10 @@ def _date(value: object) -> datetime | None:
         return None
 
 
+def _same_tags(gold: list[str], got: list[str]) -> bool:
+    return sorted(_norm(t) for t in gold) == sorted(_norm(t) for t in got)
+
+
 def score(gold: dict[str, Any], pred: dict[str, Any] | None) -> dict[str, Any]:
     """Token P/R/F1, missing paragraphs, leaked lines and metadata matches of one article."""
     paragraphs = [p for p in gold["text"] if p.strip()]
@@ -141,9 +145,7 @@ def score(gold: dict[str, Any], pred: dict[str, Any] | None) -> dict[str, Any]:
         == sorted(_norm(a) for a in (pred or {}).get("authors") or []),
         "language_ok": bool(pred) and (pred or {}).get("language") == gold.get("language"),
         # only where the gold names the article's tags (None: not scored)
-        "tags_ok": None
-        if "tags" not in gold
-        else sorted(_norm(t) for t in gold["tags"]) == sorted(_norm(t) for t in (pred or {}).get("tags") or []),
+        "tags_ok": None if "tags" not in gold else _same_tags(gold["tags"], (pred or {}).get("tags") or []),
         "tp": overlap,
         "n_out": sum(o.values()),
         "n_gold": sum(g.values()),

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from extract.dates import parse_indonesian_datetime, zone_for, zone_of
+from extract.regexes import MAX_LINE, linear
 
 __all__ = ["Metadata", "read_metadata", "split_authors", "strip_site_name"]
 
@@ -38,7 +39,7 @@ _AUTHOR_CLASS_WORD = re.compile("author|byline|reporter|penulis|writer|jurnalis"
 _AUTHOR_ID_WORD = re.compile("author|byline")
 _XP_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
 
-_SEPARATORS = re.compile(r"\s+(?:[|•·»:]|::|-{1,2}|–|—)\s+")
+_SEPARATORS = re.compile(r"(?<!\s)\s+(?:[|•·»:]|::|-{1,2}|–|—)\s+")
 _SITEISH = re.compile(r"\.(?:com|co|id|net|org|tv|news)\b|\bnews\b|\bonline\b|\bportal\b", re.I)
 
 _PUBLISHED_KEYS = (
@@ -51,21 +52,24 @@ _MODIFIED_KEYS = (
     "last-modified", "dc.date.modified", "updated_time",
 )  # fmt: skip
 
-_LABELLED_AUTHOR = re.compile(
-    r"(?:^|\n)\s*(?:(?:penulis|reporter|pewarta|wartawan|writer|kontributor)\b\s*[:|/]?|(?:rep|oleh)\s*:|by\s+|oleh\s+)"
-    r"\s*(?:\n\s*)?[:|]?\s*([^\n]{2,100})",
-    re.I,
+# Over the whole page text: RE2 (linear time), see extract/regexes.py. The page text has one
+# text node per line with its whitespace collapsed, so " " and "\n" are the only blanks.
+_LABELLED_AUTHOR = linear(
+    r"(?:^|\n) ?(?:(?:penulis|reporter|pewarta|wartawan|writer|kontributor)\b ?[:|/]?"
+    r"|(?:rep|oleh) ?:|by |oleh ) ?\n? ?[:|]? ?([^\n]{2,100})",
+    ignorecase=True,
 )
-_BARE_BY = re.compile(r"\s*(?:by|oleh)\s+(?![:|])", re.I)
-_LAPORAN = re.compile(
-    r"laporan\s+(?:wartawan|reporter|koresponden|jurnalis|kontributor)\s+[^,\n]{1,40},\s*([^\n]{2,80})", re.I
+_BARE_BY = re.compile(r"(?:by|oleh)\s+(?![:|])", re.I)
+_LAPORAN = linear(
+    r"laporan (?:wartawan|reporter|koresponden|jurnalis|kontributor) [^,\n]{1,40}, ?([^\n]{2,80})",
+    ignorecase=True,
 )
-_LABELLED_EDITOR = re.compile(
-    r"(?:^|\n|/)\s*(?:(?:editor|redaktur|penyunting|editing)\b\s*[:|]?|red\s*:)\s*(?:\n\s*)?[:|]?\s*([^\n/]{2,80})",
-    re.I,
+_LABELLED_EDITOR = linear(
+    r"(?:^|\n|/) ?(?:(?:editor|redaktur|penyunting|editing)\b ?[:|]?|red ?:) ?\n? ?[:|]? ?([^\n/]{2,80})",
+    ignorecase=True,
 )
-_JOURNALIST = re.compile(
-    r"^\s*([^\n/]{3,60}?)\s*\n?\s*/?\s*(?:jurnalis|wartawan|journalist)\s*$", re.I | re.M
+_JOURNALIST = linear(
+    r"^([^\n/]{3,60}?) ?\n?/? ?(?:jurnalis|wartawan|journalist)$", ignorecase=True, multiline=True
 )
 _POSTED_BY = re.compile(r"^(?:diposting|dipost|ditulis|posted|written|published)\s+(?:oleh|by)\s*:?\s*", re.I)
 _NOT_NAMES = frozenset(
@@ -74,17 +78,17 @@ _NOT_NAMES = frozenset(
      "share", "komentar", "comments", "redaksi", "tim", "unknown", "author", "authors", "writer"}
 )  # fmt: skip
 _ROLE_TAIL = re.compile(
-    r"\s+(?:jurnalis|wartawan|reporter|kontributor|penulis|journalist|writer|author)\s*$", re.I
+    r"(?<!\s)\s+(?:jurnalis|wartawan|reporter|kontributor|penulis|journalist|writer|author)\s*$", re.I
 )
 AGENCIES = frozenset({"antara", "afp", "reuters", "ap", "xinhua", "bernama", "kyodo", "anadolu", "dpa", "efe",
                       "upi", "aa", "ant", "associated press"})  # fmt: skip
 _NAME_CUT = re.compile(
-    r"\s*(?:[|/•·]|\s-\s|–|—|\bpublished\b|\bdiperbarui\b|\bupdated?\b|\beditor\b|\bredaktur\b|\bred\s*:).*$",
+    r"(?<!\s)\s*(?:[|/•·]|\s-\s|–|—|\bpublished\b|\bdiperbarui\b|\bupdated?\b|\beditor\b|\bredaktur\b|\bred\s*:).*$",
     re.I,
 )
 _NAME_PREFIX = re.compile(r"^(?:by|oleh|penulis|reporter|pewarta|kontributor)\s*:?\s+", re.I)
 _CONTRIBUTOR = re.compile(r"^(?:kontributor|koresponden|wartawan|contributor|correspondent)\b[^,]*,\s*", re.I)
-_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bdan\b)\s*", re.I)
+_SPLIT_NAMES = re.compile(r"(?<!\s)\s*(?:,|;|&|\band\b|\bdan\b)\s*", re.I)
 _DIGIT = re.compile(r"\d")
 # Words of a personal name start with a capital; lower-case particles occur inside names.
 # "Oleh karena itu, ..." and "By Friday evening, ..." open story sentences, not bylines.
@@ -183,7 +187,7 @@ def _json_ld(tree: etree._Element) -> dict[str, Any]:
             data = json.loads(raw, strict=False)
         except ValueError:
             try:
-                data = json.loads(re.sub(r"[\x00-\x1f]", " ", raw), strict=False)
+                data = json.loads(_CONTROL.sub(" ", raw), strict=False)
             except ValueError:
                 continue
         for node in _walk_ld(data):
@@ -236,7 +240,7 @@ def strip_site_name(title: str, site_tokens: Iterable[str]) -> str:
 
     def siteish(seg: str) -> bool:
         low = seg.lower()
-        squashed = re.sub(r"[\s.]", "", low)
+        squashed = _SQUASH.sub("", low)
         return bool(_SITEISH.search(seg)) or any(t in squashed or t in low for t in tokens)
 
     while len(parts) > 1 and siteish(parts[-1]):
@@ -261,7 +265,7 @@ def _site_tokens(url: str, site_name: str | None, outlet: str | None) -> list[st
     tokens = labels[-1:] if labels else []
     for extra in (site_name, outlet):
         if extra:
-            tokens.append(re.sub(r"[\s.]", "", extra.lower()))
+            tokens.append(_SQUASH.sub("", extra.lower()))
     return tokens
 
 
@@ -304,7 +308,7 @@ def _pick_title(
 def _clean_name(raw: str, bad: set[str], *, strict: bool = False) -> list[str]:
     """Names in one byline string; ``strict`` (a bare "by"/"oleh" in running text) also wants the
     shape of a personal name, since such a line may be a story sentence."""
-    raw = _clean(raw).strip(" :|-")
+    raw = _clean(raw[:MAX_LINE]).strip(" :|-")
     raw = _POSTED_BY.sub("", raw)
     raw = _CONTRIBUTOR.sub("", raw)
     raw = _NAME_PREFIX.sub("", raw)
@@ -324,7 +328,7 @@ def _clean_name(raw: str, bad: set[str], *, strict: bool = False) -> list[str]:
         # a lower-case single word can be a user name ("admin"); several words must look like a name
         if len(words) > 5 or len(part) < 2 or ((strict or len(words) > 1) and not _looks_like_name(part)):
             continue
-        low = re.sub(r"[\s.]", "", part.lower())
+        low = _SQUASH.sub("", part.lower())
         if part.lower() in AGENCIES or any(b and (b in low) for b in bad):
             continue
         names.append(part)
@@ -459,7 +463,7 @@ def _scan(tree: etree._Element) -> _Marks:
 def _page_lines(tree: etree._Element) -> str:
     parts = []
     for t in _XP_TEXT(tree):
-        s = t.strip()
+        s = " ".join(t.split())
         if s:
             parts.append(s)
     return "\n".join(parts)
@@ -467,7 +471,7 @@ def _page_lines(tree: etree._Element) -> str:
 
 # "By <a>A</a> and <a>B</a>" comes out as lines "By A" / "and" / "B": a line that is only a
 # connector joins the names around it back into one byline
-_CONNECTOR_LINE = re.compile(r"\n(and|dan|&|,)\n", re.I)
+_CONNECTOR_LINE = linear(r"\n(and|dan|&|,)\n", ignorecase=True)
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
@@ -493,7 +497,7 @@ def _pick_authors(
     for m in _LAPORAN.finditer(page_text[:20000]):
         visible.extend(_clean_name(m.group(1), bad))
     for m in _LABELLED_AUTHOR.finditer(_CONNECTOR_LINE.sub(r" \1 ", page_text)):
-        bare = _BARE_BY.match(m.group(0)) is not None
+        bare = _BARE_BY.match(m.group(0).lstrip()) is not None
         visible.extend(_clean_name(m.group(1), bad, strict=bare))
     for m in _JOURNALIST.finditer(page_text):
         visible.extend(_clean_name(m.group(1), bad))
@@ -524,7 +528,7 @@ def _pick_authors(
 
 
 def _zone_for_page(tree: etree._Element, page_text: str, default: tzinfo) -> tzinfo:
-    m = re.search(r"\d{1,2}[:.]\d{2}\s*(?:WITA|WIB|WIT)\b", page_text)
+    m = _PAGE_ZONE.search(page_text)
     if m:
         zone = zone_of(m.group(0))
         if zone is not None:
@@ -539,8 +543,15 @@ def _normalise_zone(dt: datetime, page_zone: tzinfo) -> datetime:
     return dt
 
 
+_PAGE_ZONE = linear(r"\d{1,2}[:.]\d{2} ?(?:WITA|WIB|WIT)\b")
+_CLOCK = re.compile(r"\d{1,2}[:.]\d{2}")
+_EXPLICIT_OFFSET = re.compile(r"[+-]\d{2}:?\d{2}$|Z$")
+_SQUASH = re.compile(r"[\s.]")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def _has_time(value: str) -> bool:
-    return bool(re.search(r"\d{1,2}[:.]\d{2}", value))
+    return bool(_CLOCK.search(value))
 
 
 def _pick_date(values: Iterable[str | None], zone_name: str, page_zone: tzinfo) -> str | None:
@@ -551,7 +562,7 @@ def _pick_date(values: Iterable[str | None], zone_name: str, page_zone: tzinfo) 
         dt = parse_indonesian_datetime(value, zone_name)
         if dt is None:
             continue
-        if zone_of(value) is None and not re.search(r"[+-]\d{2}:?\d{2}$|Z$", value.strip()):
+        if zone_of(value) is None and not _EXPLICIT_OFFSET.search(value.strip()):
             dt = dt.replace(tzinfo=page_zone)
         dt = _normalise_zone(dt, page_zone)
         if _has_time(value):
@@ -598,8 +609,8 @@ def _visible_date(
     return None, None
 
 
-_VISIBLE_DATE = re.compile(
-    r"[^\n]{0,40}\d{1,4}[/\s.-][^\n]{1,20}\d{2,4}[^\n]{0,6}\d{1,2}[:.]\d{2}[^\n]{0,12}(?:WIB|WITA|WIT)\b"
+_VISIBLE_DATE = linear(
+    r"[^\n]{0,40}\d{1,4}[/ .\n-][^\n]{1,20}\d{2,4}[^\n]{0,6}\d{1,2}[:.]\d{2}[^\n]{0,12}(?:WIB|WITA|WIT)\b"
 )
 
 
