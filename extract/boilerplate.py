@@ -40,8 +40,10 @@ In-story subheadings are plain (non-link) headings or short bold paragraphs and 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -66,7 +68,15 @@ _WIDGET = re.compile(
     re.I,
 )
 _EMBED = re.compile(r"twitter-tweet|instagram-media|tiktok-embed|fb-post|twitter-timeline", re.I)
+# An embedded post the story goes on after is quoted by it ("Dalam unggahannya, ia menulis:"): its
+# words are part of the story, its attribution line ("- Name (@handle) date") is not. One that
+# closes the story container (nothing after it) is an appendix of someone else's words.
+_QUOTED_POST = re.compile(r"twitter-tweet(?!-button)", re.I)
+_FOLLOWING_TEXT = 60
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 _PRUNE_MAX_CHARS = 1500
+#: Non-link text a widget never holds (deks, captions and promos stay well under it).
+_PROSE_CHARS = 500
 # A "widget" that holds real paragraphs is the story itself under an unlucky class name: three
 # long paragraphs, or two paragraphs with hardly any link text (a short news item inside a
 # WordPress post container whose classes name its taxonomy, "tag-banjir category-berita").
@@ -80,10 +90,49 @@ _HAS_H1 = etree.XPath("boolean(.//h1)")
 def _holds_story(el: etree._Element, text_len: int) -> bool:
     if _LONG_PARAS(el) >= 3 or _HAS_H1(el):
         return True
-    if _SOME_PARAS(el) < 2:
-        return False
     link_len = sum(len(t.strip()) for t in _LINK_TEXT(el))
-    return link_len * 5 < text_len
+    if link_len * 5 >= text_len:
+        return False
+    # prose a widget never holds: a dek, a caption or a promo is a sentence or two, a related box
+    # or a tag list is links. (A test report's conclusion in a section classed "...--Ads", a
+    # short event story in a "summary" div.)
+    return text_len - link_len >= _PROSE_CHARS or _SOME_PARAS(el) >= 2
+
+
+def _story_follows(el: etree._Element) -> bool:
+    """Whether story text follows ``el`` in its container (its siblings' or its parent's)."""
+    node: etree._Element | None = el
+    for _ in range(2):
+        if node is None:
+            return False
+        if len((node.tail or "").strip()) >= _FOLLOWING_TEXT:
+            return True
+        for sib in node.itersiblings():
+            if not isinstance(sib.tag, str) or sib.tag in ("script", "style", "noscript"):
+                if len((sib.tail or "").strip()) >= _FOLLOWING_TEXT:
+                    return True
+                continue
+            names = (sib.get("class") or "") + " " + (sib.get("id") or "")
+            if _EMBED.search(names) or _WIDGET.search(names):
+                continue
+            shown = sum(len(t.strip()) for t in _VISIBLE_TEXT(sib))
+            if shown + len((sib.tail or "").strip()) >= _FOLLOWING_TEXT:
+                return True
+        node = node.getparent()
+        if node is None or node.tag in ("body", "article", "main"):
+            return False
+    return False
+
+
+def _strip_attribution(post: etree._Element) -> None:
+    """Keep the paragraphs of an embedded post, not what follows them (author, handle, date)."""
+    paras = [c for c in post if c.tag == "p"]
+    if not paras:
+        return
+    last = paras[-1]
+    for sib in list(last.itersiblings()):
+        post.remove(sib)
+    last.tail = None
 
 
 def _drop(el: etree._Element) -> None:
@@ -115,7 +164,10 @@ def prune_tree(tree: etree._Element) -> int:
         if names == " ":
             continue
         if _EMBED.search(names):
-            doomed.append(el)
+            if _QUOTED_POST.search(names) and _story_follows(el):
+                _strip_attribution(el)
+            else:
+                doomed.append(el)
             continue
         if not _WIDGET.search(names):
             continue
@@ -234,6 +286,29 @@ def paragraphize(tree: etree._Element) -> None:
                         sib.tag = "p"
     for para in list(tree.iter("p")):
         _join_dateline(para)
+    for lst in list(tree.iter("ul", "ol")):
+        _unlink_announced_list(lst)
+
+
+def _unlink_announced_list(lst: etree._Element) -> None:
+    """A list of links the story announces ("Berikut daerah yang berstatus siaga:") is story:
+    its links become plain text, so that no link-density filter (Trafilatura's or ours) takes it
+    for a related-links box. The announcing sentence must be a sentence (five words or more), not
+    a widget label ("Baca juga:")."""
+    prev = lst.getprevious()
+    if prev is None or prev.tag not in ("p", "div") or (lst.getparent() is None):
+        return
+    intro = normalise("".join(prev.itertext()))
+    if not intro.endswith(":") or len(intro.split()) < 5 or is_boilerplate_line(intro):
+        return
+    items = [li for li in lst if li.tag == "li"]
+    if not items or len(items) > 30:
+        return
+    for li in items:
+        for a in list(li.iter("a")):
+            a.tag = "span"
+            for name in list(a.attrib):
+                del a.attrib[name]
 
 
 def _join_dateline(para: etree._Element) -> None:
@@ -273,6 +348,8 @@ class Block:
     kind: str = "p"  # p | head | item | quote | row
     link_only: bool = False
     group: int = 0  # blocks of the same list or table share a group number
+    #: link targets of a link-only line (empty when unknown)
+    targets: tuple[str, ...] = ()
 
 
 _WS = re.compile(r"\s+")
@@ -281,14 +358,19 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\ufeff\u00ad\u2060"), Non
 
 def normalise(text: str) -> str:
     """Remove invisible format characters and collapse whitespace (what the gold text does)."""
-    return _WS.sub(" ", text.translate(_INVISIBLE)).strip()
+    text = _WS.sub(" ", text.translate(_INVISIBLE)).strip()
+    # one spelling of each letter (a page may write "ü" as u + combining diaeresis)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
 
 
 _NESTED_BLOCKS = frozenset({"p", "head", "list", "item", "quote", "div", "table", "row"})
 
 
-def _pieces(el: etree._Element, in_ref: bool, out: list[tuple[str, bool] | None]) -> None:
-    here = in_ref or el.tag == "ref"
+def _pieces(el: etree._Element, ref: str | None, out: list[tuple[str, str | None] | None]) -> None:
+    """Text pieces in order, each with the target of the link it is in (None: not a link)."""
+    here = (el.get("target") or "#") if el.tag == "ref" else ref
     if el.tag == "lb":
         out.append(None)
     elif el.text:
@@ -308,31 +390,104 @@ def _pieces(el: etree._Element, in_ref: bool, out: list[tuple[str, bool] | None]
             out.append((child.tail, here))
 
 
-def _lines(el: etree._Element) -> list[tuple[str, bool]]:
-    pieces: list[tuple[str, bool] | None] = []
-    _pieces(el, False, pieces)
-    lines: list[tuple[str, bool]] = []
+def _lines(el: etree._Element) -> list[tuple[str, bool, tuple[str, ...]]]:
+    """(text, link-only, link targets) of each line of ``el``."""
+    pieces: list[tuple[str, str | None] | None] = []
+    _pieces(el, None, pieces)
+    lines: list[tuple[str, bool, tuple[str, ...]]] = []
     text: list[str] = []
+    plain: list[str] = []
+    targets: list[str] = []
     link_chars = total = 0
 
     def flush() -> None:
         line = normalise("".join(text))
-        if line:
-            lines.append((line, link_chars >= 0.9 * total and link_chars > 0))
+        if not line:
+            return
+        link_only = link_chars > 0 and link_chars >= 0.9 * total
+        if link_chars and not link_only:
+            # "Kamis, 05/11/2015 10:08 WIB <a>headline</a>": a dated headline is a link line too
+            rest = normalise("".join(plain))
+            link_only = _is_date_line(rest)
+        lines.append((line, link_only, tuple(targets) if link_only else ()))
 
     for piece in pieces:
         if piece is None:
             flush()
-            text, link_chars, total = [], 0, 0
+            text, plain, targets, link_chars, total = [], [], [], 0, 0
             continue
-        chunk, linked = piece
+        chunk, target = piece
         text.append(chunk)
-        n = len(chunk.strip())
+        # letters and digits only: "Blog ·" between footer links is still a link line
+        n = len(_NON_WORD.sub("", chunk))
         total += n
-        if linked:
+        if target is not None:
             link_chars += n
+            if n and target not in targets:
+                targets.append(target)
+        else:
+            plain.append(chunk)
     flush()
     return lines
+
+
+_NON_WORD = re.compile(r"\W+")
+
+
+def _cell_text(cell: etree._Element) -> str:
+    """A table cell's text; its line breaks (``<br>``) become spaces, never glue words."""
+    return normalise(" ".join(line for line, _, _ in _lines(cell)))
+
+
+_CELL_BLOCKS = frozenset({"p", "head", "list", "quote", "table"})
+
+
+def _layout_table(table: etree._Element) -> bool:
+    """A table used for layout (a cell holding paragraphs of text), not one of data. (Trafilatura
+    also turns a data cell's ``<br>`` into ``<p>``: so the cell's length decides.)"""
+    return any(
+        any(child.tag in _CELL_BLOCKS for child in cell) and len("".join(cell.itertext())) >= _LAYOUT_CELL
+        for cell in table.iter("cell")
+    )
+
+
+_LAYOUT_CELL = 200
+
+
+def page_dump(body: etree._Element | None) -> str | None:
+    """The text of Trafilatura's last resort, a dump of the whole page (one paragraph of
+    newline-separated text nodes), or None when ``body`` is a real extraction."""
+    if body is None or len(body) != 1:
+        return None
+    only = body[0]
+    if only.tag != "p" or len(only) or "\n" not in (only.text or ""):
+        return None
+    return only.text
+
+
+def blocks_from_dump(text: str, anchors: dict[str, str]) -> list[Block]:
+    """One block per line of a page dump; a line that is the whole text of a link of the page
+    (``anchors``: normalised link text -> target) is a link line, as in a real extraction."""
+    blocks = []
+    for line in text.split("\n"):
+        line = normalise(line)
+        if line:
+            target = anchors.get(line)
+            blocks.append(Block(line, "p", target is not None, 0, (target,) if target else ()))
+    return blocks
+
+
+def anchor_texts(tree: etree._Element) -> dict[str, str]:
+    """Normalised text -> href of the page's links (for :func:`blocks_from_dump`)."""
+    out: dict[str, str] = {}
+    for a in _XP_ANCHORS(tree):
+        text = normalise("".join(a.itertext()))
+        if text:
+            out.setdefault(text, a.get("href") or "#")
+    return out
+
+
+_XP_ANCHORS = etree.XPath("//a[@href]")
 
 
 def blocks_from_body(body: etree._Element | None) -> list[Block]:
@@ -347,10 +502,15 @@ def blocks_from_body(body: etree._Element | None) -> list[Block]:
         group += 1
         if el.tag == "list":
             for item in el.iter("item"):
-                blocks.extend(Block(t, "item", link, group) for t, link in _lines(item))
+                blocks.extend(Block(t, "item", link, group, to) for t, link, to in _lines(item))
+        elif el.tag == "table" and _layout_table(el):
+            # a page laid out in a table: each cell's lines are lines of their own
+            for cell in el.iter("cell"):
+                group += 1
+                blocks.extend(Block(t, "p", link, group, to) for t, link, to in _lines(cell))
         elif el.tag == "table":
             for row in el.iter("row"):
-                cells = [normalise("".join(c.itertext())) for c in row.iter("cell")]
+                cells = [_cell_text(c) for c in row.iter("cell")]
                 line = normalise(" ".join(c for c in cells if c))
                 if line:
                     blocks.append(Block(line, "row", False, group))
@@ -358,7 +518,7 @@ def blocks_from_body(body: etree._Element | None) -> list[Block]:
             continue
         else:
             kind = "head" if el.tag == "head" else "quote" if el.tag == "quote" else "p"
-            blocks.extend(Block(t, kind, link, group) for t, link in _lines(el))
+            blocks.extend(Block(t, kind, link, group, to) for t, link, to in _lines(el))
     return blocks
 
 
@@ -374,12 +534,12 @@ _SECTION_LABEL = re.compile(
     r"^\W*(?:tags?|tagar|topik|topics?|label|kata\s+kunci|keywords?|terpopuler|populer|popular|most\s+popular"
     r"|trending|rekomendasi|recommended|komentar|comments?|berita\s+terkini(?:\s+selengkapnya)?"
     r"|berita\s+populer|terbaru|terkini|baca\s+juga|berita\s+terkait|artikel\s+terkait|jangan\s+lewatkan"
-    r"|video\s+pilihan|pilihan\s+redaksi|lainnya|bagikan|share|ikuti\s+kami|follow\s+us)\W*(?:\s*[:|»>].*)?$",
+    r"|video\s+pilihan|pilihan\s+redaksi|lainnya|berita\s+lain(?:nya)?|bagikan|share|ikuti\s+kami|follow\s+us)\W*(?:\s*[:|»>].*)?$",
     re.I,
 )
 _CREDIT = re.compile(
     r"^\W*(?:penulis|editor|reporter|redaktur|redaksi|pewarta|sumber|source|writer|author|fotografer"
-    r"|foto|photo|video|videografer|rep|red|ilustrasi|kontributor|copy\s*editor|penyunting|penerjemah"
+    r"|foto|photo|video|videografer|rep|red|ilustrasi|kontributor|laporan|copy\s*editor|penyunting|penerjemah"
     r"|editing\s+by|reporting\s+by|writing\s+by|translated\s+by|diterjemahkan\s+oleh|oleh|by)\s*[:|/]"
     r"|^\W*(?:additional\s+)?(?:reporting|editing|writing|compiled|translated)\s+by\s+(?-i:[A-Z])"
     r"|^\W*laporan\s+(?:wartawan|reporter|koresponden|jurnalis|kontributor)\b",
@@ -490,6 +650,16 @@ def _is_date_line(text: str) -> bool:
     return len(leftover) <= 2
 
 
+# a line naming only platforms ("Google News", "Facebook Twitter WhatsApp"): follow/share links
+_PLATFORM_ONLY = re.compile(
+    r"^\W*(?:google\s+news|whatsapp|telegram|instagram|twitter|facebook|youtube|tiktok|linkedin|line|x)"
+    r"(?:\W+(?:google\s+news|whatsapp|telegram|instagram|twitter|facebook|youtube|tiktok|linkedin|line|x))*\W*$",
+    re.I,
+)
+# the attribution of an embedded post: "— Kementerian PUPR (@KemenPU) February 12, 2024"
+_POST_ATTRIBUTION = re.compile(r"^[—–-]\s*[^()]{1,80}\(@\w{1,30}\)[^()]{0,40}$")
+
+
 def is_boilerplate_line(text: str) -> bool:
     """True when one line (taken alone) is boilerplate by the rules above. Never raises."""
     try:
@@ -510,7 +680,7 @@ def is_boilerplate_line(text: str) -> bool:
         return True
     if _BYLINE_SHORT.match(line):
         return True
-    if _EDITOR_CODE_LINE.match(line):
+    if _EDITOR_CODE_LINE.match(line) or _POST_ATTRIBUTION.match(line) or _PLATFORM_ONLY.match(line):
         return True
     if _COPYRIGHT.search(line) and n_words <= 30:
         return True
@@ -549,13 +719,51 @@ def _is_caps_credit(text: str) -> bool:
     )
 
 
+_SECOND_LEVEL = frozenset(
+    {"co", "or", "ac", "go", "web", "my", "sch", "com", "net", "org", "gov", "edu", "ne"}
+)
+
+
+def site_key(url: str | None) -> str | None:
+    """The registered domain of ``url`` (``news.detik.com`` -> ``detik.com``, ``x.co.id`` kept whole)."""
+    if not url:
+        return None
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
+    labels = host.removeprefix("www.").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:]) or None
+
+
+def _links_within(targets: Sequence[str], sites: set[str]) -> bool:
+    """Whether a link-only line points at pages of the same site (a related headline does); a
+    line linking elsewhere (a source, an e-mail address, an event page) is story."""
+    if not targets or not sites:
+        return True
+    for target in targets:
+        if target.startswith(("mailto:", "tel:")):
+            return False
+        parts = urlsplit(target) if "://" in target[:12] else None
+        if parts is not None and parts.hostname and site_key(target) not in sites:
+            return False
+    return True
+
+
 def clean_blocks(
-    blocks: Sequence[Block], title: str | None = None, credits: list[str] | None = None
+    blocks: Sequence[Block],
+    title: str | None = None,
+    credits: list[str] | None = None,
+    urls: Sequence[str | None] = (),
 ) -> list[str]:
     """Apply the line rules to Trafilatura's blocks; the story paragraphs that remain.
 
-    Short capitalised credit lines removed from the end of the story are appended to
+    ``urls`` (the page's own: fetched, canonical) tell links within the site from links
+    elsewhere. Short capitalised credit lines removed from the end of the story are appended to
     ``credits`` when a list is given (some outlets sign stories that way)."""
+    sites = {key for key in map(site_key, urls) if key}
     title_key = normalise(title).casefold() if title else None
     if title_key:
         # the headline block was taken along: it and whatever precedes it (kicker, date, breadcrumb)
@@ -566,11 +774,29 @@ def clean_blocks(
                 break
     kept: list[Block] = []
     dropped_groups: set[int] = set()
+    # lists the story announces ("Berikut daerah yang berstatus siaga:"): their items are story
+    # even when every one is a link
+    announced: set[int] = set()
+    # three or more link-only lines in a row are a menu or a link list, wherever they point
+    runs = [0] * len(blocks)
+    for i in range(len(blocks) - 1, -1, -1):
+        if blocks[i].link_only:
+            runs[i] = 1 + (runs[i + 1] if i + 1 < len(blocks) else 0)
+    in_run = [False] * len(blocks)
+    for i, n in enumerate(runs):
+        if n >= 3 and (i == 0 or not blocks[i - 1].link_only):
+            for j in range(i, i + n):
+                in_run[j] = True
     for i, block in enumerate(blocks):
         text = block.text
         if block.group in dropped_groups and block.kind in ("item", "row"):
             continue
-        if block.link_only and len(text.split()) <= 30:
+        if (
+            block.link_only
+            and len(text.split()) <= 30
+            and not (block.kind == "item" and block.group in announced)
+            and (in_run[i] or _links_within(block.targets, sites))
+        ):
             continue
         if title_key and normalise(text).casefold() == title_key:
             continue
@@ -581,6 +807,10 @@ def clean_blocks(
                 if nxt.kind in ("item", "row") and nxt.group != block.group:
                     dropped_groups.add(nxt.group)
             continue
+        if block.kind not in ("item", "row") and text.endswith(":") and i + 1 < len(blocks):
+            nxt = blocks[i + 1]
+            if nxt.kind == "item" and nxt.group != block.group:
+                announced.add(nxt.group)
         kept.append(block)
     lines = [b.text for b in kept]
     # editor codes and "baca selengkapnya" glued to the end of a paragraph

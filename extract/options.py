@@ -27,8 +27,9 @@ def _as_bool(value: Any) -> bool:
 class ExtractOptions:
     """Settings of the extractor. Field ``foo_bar`` is read from ``KLIPING_EXTRACT_FOO_BAR``."""
 
-    #: Trafilatura ``favor_precision``: prefer leaving out doubtful blocks.
-    favor_precision: bool = True
+    #: Trafilatura ``favor_precision``: prefer leaving out doubtful blocks. Off: kliping's own rules
+    #: remove the boilerplate, and precision mode loses story blocks (docs/extraction.md).
+    favor_precision: bool = False
     #: Trafilatura ``favor_recall``: prefer keeping doubtful blocks (overrides precision).
     favor_recall: bool = False
     #: Trafilatura ``fast``: skip the readability/jusText fallback comparison.

@@ -103,8 +103,9 @@ KLIPING_WARC_REVISIT_CDXJ: list[str] = []
 #: Worker processes that run extraction off the reactor thread; 0 means one per CPU core.
 KLIPING_EXTRACT_WORKERS = 0
 
-#: Trafilatura ``favor_precision``: prefer leaving out doubtful blocks.
-KLIPING_EXTRACT_FAVOR_PRECISION = True
+#: Trafilatura ``favor_precision``: prefer leaving out doubtful blocks. Off: kliping's own rules
+#: remove the boilerplate, and precision mode loses story blocks (docs/extraction.md).
+KLIPING_EXTRACT_FAVOR_PRECISION = False
 
 #: Trafilatura ``favor_recall``: prefer keeping doubtful blocks (overrides precision).
 KLIPING_EXTRACT_FAVOR_RECALL = False
