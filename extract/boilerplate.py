@@ -47,27 +47,22 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from extract.dates import MONTHS, parse_indonesian_datetime
+from extract.dates import MONTHS, WEEKDAYS, parse_indonesian_datetime
+from extract.vocabulary import alternation, load
+
+# The words of every rule below are data: settings/vocabulary/boilerplate.toml.
+_BP = load("boilerplate")
+_LINES = _BP["lines"]
+_SPEECH = _BP["speech"]
 
 __all__ = ["Block", "blocks_from_body", "clean_blocks", "is_boilerplate_line", "paragraphize", "prune_tree"]
 
 # --------------------------------------------------------------------------- DOM stage
 
 _WIDGET = re.compile(
-    r"(?:^|[\s_-])(?:"
-    r"baca-?juga|bacajuga|linksisip|related|terkait|relateds?|related-?posts?|read-?also|berkaitan|"
-    r"share|sharer|shares|sharing|sharedaddy|share-?buttons?|kongsi|social|sosmed|socmed|follow|"
-    r"tags?|tag-?list|topik|topics?|keywords?|"
-    r"populer|popular|terpopuler|most-?popular|trending|rekomendasi|recommend(?:ed|ation)?|"
-    r"comments?|komentar|disqus|"
-    r"captions?|credits?|wp-caption-text|keterangan|photo-?desc|foto-?desc|img-?desc|image-?desc|"
-    r"summary|subtitle|sub-?judul|dek|excerpt|"
-    r"advert(?:isement)?|ads|iklan|banner|sponsor(?:ed)?|parallax|"
-    r"breadcrumbs?|pagination|paging|pager|newsletter|subscribe"
-    r")(?:$|[\s_-])",
-    re.I,
+    r"(?:^|[\s_-])" + alternation(_BP["widgets"]["classes"], joiner="[-_]?") + r"(?:$|[\s_-])", re.I
 )
-_EMBED = re.compile(r"twitter-tweet|instagram-media|tiktok-embed|fb-post|twitter-timeline", re.I)
+_EMBED = re.compile(alternation(_BP["widgets"]["embeds"]), re.I)
 # An embedded post the story goes on after is quoted by it ("Dalam unggahannya, ia menulis:"): its
 # words are part of the story, its attribution line ("- Name (@handle) date") is not. One that
 # closes the story container (nothing after it) is an appendix of someone else's words.
@@ -523,26 +518,17 @@ def blocks_from_body(body: etree._Element | None) -> list[Block]:
 
 
 _RELATED = re.compile(
-    r"^\W*(?:(?:baca|simak|lihat|cek|tonton|saksikan)\s+(?:juga|pula|berita|video|artikel|lainnya)"
-    r"|(?:berita|artikel|video|topik)\s+(?:terkait|lainnya|pilihan|menarik|berkaitan)"
-    r"|more\s+on\s+this\s+story|related\s+topics|you\s+may\s+also\s+like|most\s+read"
-    r"|jangan\s+lewatkan|pilihan\s+editor|baca\s+berikutnya|berita\s+selengkapnya"
-    r"|read\s+(?:also|more)|also\s+read|see\s+also|related(?:\s+(?:news|stories|articles?))?\s*:)\b",
+    r"^\W*(?:" + alternation(_LINES["related"]) + r"|" + alternation(_LINES["related_colon"]) + r"\s*:)\b",
     re.I,
 )
 _SECTION_LABEL = re.compile(
-    r"^\W*(?:tags?|tagar|topik|topics?|label|kata\s+kunci|keywords?|terpopuler|populer|popular|most\s+popular"
-    r"|trending|rekomendasi|recommended|komentar|comments?|berita\s+terkini(?:\s+selengkapnya)?"
-    r"|berita\s+populer|terbaru|terkini|baca\s+juga|berita\s+terkait|artikel\s+terkait|jangan\s+lewatkan"
-    r"|video\s+pilihan|pilihan\s+redaksi|lainnya|berita\s+lain(?:nya)?|bagikan|share|ikuti\s+kami|follow\s+us)\W*(?:\s*[:|»>].*)?$",
+    r"^\W*" + alternation(_LINES["section_labels"]) + r"\W*(?:\s*[:|»>].*)?$",
     re.I,
 )
 _CREDIT = re.compile(
-    r"^\W*(?:penulis|editor|reporter|redaktur|redaksi|pewarta|sumber|source|writer|author|fotografer"
-    r"|foto|photo|video|videografer|rep|red|ilustrasi|kontributor|laporan|copy\s*editor|penyunting|penerjemah"
-    r"|editing\s+by|reporting\s+by|writing\s+by|translated\s+by|diterjemahkan\s+oleh|oleh|by)\s*[:|/]"
-    r"|^\W*(?:additional\s+)?(?:reporting|editing|writing|compiled|translated)\s+by\s+(?-i:[A-Z])"
-    r"|^\W*laporan\s+(?:wartawan|reporter|koresponden|jurnalis|kontributor)\b",
+    r"^\W*" + alternation(_LINES["credit_labels"]) + r"\s*[:|/]"
+    r"|^\W*" + alternation(_LINES["credit_by"]) + r"\s+(?-i:[A-Z])"
+    r"|^\W*" + alternation(_LINES["credit_report"]) + r"\b",
     re.I,
 )
 # "Oleh Budi Santoso", "By Jane Doe and John Roe": names, not "By Sunday evening, all clear."
@@ -558,80 +544,64 @@ _EDITOR_CODE_TAIL_SLASH = re.compile(
     r"(?<!\s)\s*[(\[]\s*[A-Za-z]{1,6}\d{0,3}(?:\s*/\s*[A-Za-z]{1,6}\d{0,3})+\s*[)\]]\W*$"
 )
 _EDITOR_CODE_TAIL_LOWER = re.compile(r"(?<!\s)\s*\(\s*[a-z]{2,5}\s*\)\s*$")
-_COPYRIGHT = re.compile(r"^\W*(?:©|\(c\)|copyright|hak\s+cipta)|all\s+rights\s+reserved", re.I)
-_PLATFORM = re.compile(
-    r"\b(?:google\s+news|whatsapp|wa\s+channel|telegram|instagram|twitter|facebook|youtube|tiktok|line\s+today"
-    r"|saluran\s+whatsapp|whatsapp\s+channel|grup\s+telegram)\b",
-    re.I,
-)
+_COPYRIGHT = re.compile(r"^\W*" + alternation(_LINES["copyright"]) + r"|all\s+rights\s+reserved", re.I)
+_PLATFORM = re.compile(r"\b" + alternation(_LINES["platforms"]) + r"\b", re.I)
 # a call to action opens the line, or is unmistakable wherever it stands
 _CALL = re.compile(
-    r"^\W*(?:ikuti|follow|gabung|bergabung|join|klik|subscribe|download|unduh|dapatkan|kunjungi|simak|pantau"
-    r"|cek|yuk|ayo|mari)\b"
+    r"^\W*" + alternation(_LINES["calls"]) + r"\b"
     # "silakan" is a call only when it asks the reader to contact or follow ("silakan WhatsApp ke
     # nomor ..."), not in a story's advice ("... dan silakan memeriksa legalitasnya")
-    r"|\b(?:silakan|silahkan)\s+(?:\S+\s+){0,2}?(?:whatsapp|wa|telegram|klik|kunjungi|hubungi|kirim|unduh|download"
-    r"|ikuti|follow|gabung|bergabung|subscribe|cek)\b|\b(?:mari\s+bergabung|klik\s+(?:di\s+)?sini|follow\s+(?:us|kami)"
-    r"|ikuti\s+(?:kami|kanal|saluran|akun)|subscribe)\b",
+    r"|\b"
+    + alternation(_LINES["please"])
+    + r"\s+(?:\S+\s+){0,2}?"
+    + alternation(_LINES["please_objects"])
+    + r"\b"
+    r"|\b" + alternation(_LINES["calls_anywhere"]) + r"\b",
     re.I,
 )
 _PROMPT = re.compile(
-    r"^\W*(?:bagikan\s+(?:artikel|berita)|share\s+(?:this|artikel|berita)|salin\s+link|copy\s+link"
-    r"|belum\s+ada\s+komentar|tulis\s+komentar|beri\s+komentar|kirim\s+komentar|komentar\s+adalah|disclaimer\s*:"
-    r"|login\s+untuk|masuk\s+untuk\s+(?:berkomentar|memberi)|tonton\s+juga|saksikan\s+juga)\b",
+    r"^\W*(?:" + alternation(_LINES["prompts"]) + r"|" + alternation(_LINES["prompts_colon"]) + r"\s*:)\b",
     re.I,
 )
 # widget words that are boilerplate only when they are the whole line
-_PROMPT_LINE = re.compile(
-    r"^\W*(?:share|bagikan|kongsi(?:\s+artikel\s+ini)?|tweet|load\s+more|muat\s+lebih(?:\s+banyak)?|lihat\s+semua|lihat\s+selengkapnya"
-    r"|selengkapnya|read\s+more|more|print|cetak|email)\W*$",
-    re.I,
-)
-_AD = re.compile(
-    r"^\W*(?:advertisement|iklan|ads|sponsored|konten\s+berbayar|scroll\s+to\s+continue(?:\s+with\s+content)?"
-    r"|scroll\s+untuk\s+melanjutkan(?:\s+membaca)?|lanjutkan\s+membaca|continue\s+reading)\W*$",
-    re.I,
-)
+_PROMPT_LINE = re.compile(r"^\W*" + alternation(_LINES["prompt_lines"]) + r"\W*$", re.I)
+_AD = re.compile(r"^\W*" + alternation(_LINES["ads"]) + r"\W*$", re.I)
 _PAGER = re.compile(
-    r"^\W*(?:(?:halaman|page|hal\.?)\s*:?\s*(?:\d+\s*(?:/|dari|of)\s*\d+)?(?:[\s|»«><.-]*\d+)*"
-    r"|halaman\s+(?:selanjutnya|berikutnya|sebelumnya)|selanjutnya|berikutnya|sebelumnya"
-    r"|tampilkan\s+semua|show\s+all|next|prev(?:ious)?|lanjut)\W*$",
+    r"^\W*(?:"
+    + alternation(_LINES["pager_labels"])
+    + r"\s*:?\s*(?:\d+\s*(?:/|dari|of)\s*\d+)?(?:[\s|»«><.-]*\d+)*"
+    r"|" + alternation(_LINES["pager_words"]) + r")\W*$",
     re.I,
 )
 _CAPTION = re.compile(
-    r"(?:\b(?:foto|photo|ilustrasi|dok\.?|dokumentasi|sumber\s+foto|image|gambar|credit|kredit)\s*:\s*"
-    r"[^!?]{1,60}|\((?:foto|photo|ilustrasi|dok)\s*:?[^()]{0,60}\)"
+    r"(?:\b" + alternation(_LINES["caption_labels"]) + r"\s*:\s*"
+    r"[^!?]{1,60}|\(" + alternation(_LINES["caption_paren"]) + r"\s*:?[^()]{0,60}\)"
     r"|(?-i:\([A-Z][\w.' -]{2,40}/\s*\w[^()/]{0,40}\))"
     # "... REUTERS/Willy Kurniawan", "... KONTAN/Baihaki", "... - Bisnis/Arief", "[Site.id/Rina]"
     r"|(?-i:(?:^|\s[-–—]\s*|[.\[]\s*|\s)(?:(?:Foto|FOTO|Photo)\s*:?\s*)?[A-Z][\w.&]{1,24}(?:\s[A-Z][\w.&]*){0,2}"
     r"/\s*[A-Z][\w.' -]{1,40}\]?))\s*$"
     # screen-reader labels of images: "Image source, Getty Images", "Image caption, ..."
-    r"|^\W*(?:image\s+(?:source|caption)|media\s+caption|photograph|gambar|sumber\s+gambar)\s*[,:]",
+    r"|^\W*" + alternation(_LINES["image_labels"]) + r"\s*[,:]",
     re.I,
 )
 # Reported speech or a quotation marks a story sentence: no call-to-action, caption or credit
 # rule may remove such a line ("... kata Sabdo", "farmers' groups told members on Facebook").
 _PROSE = re.compile(
-    r"[\"“”]|\b(?:katanya|ujarnya|ungkapnya|tuturnya|jelasnya|ucapnya|mengatakan|menyatakan|menyebut(?:kan)?"
-    r"|berkata|menurut(?:nya)?|said|says|told|according|added|beliau)\b"
+    r"[\"“”]|\b" + alternation(_SPEECH["verbs"]) + r"\b"
     # "kata" is also the noun "word" ("ketik kata kunci"): reported speech only before a speaker
-    r"|\b(?:kata|ujar|ungkap|tutur|ucap)\s+(?:dia|ia|mereka|beliau|(?-i:[A-Z]))",
+    r"|\b"
+    + alternation(_SPEECH["before_speaker"])
+    + r"\s+(?:"
+    + alternation(_SPEECH["speakers"])
+    + r"|(?-i:[A-Z]))",
     re.I,
 )
 _NO_LETTERS = re.compile(r"^[\W\d_]*$")
-_WEEKDAY = re.compile(
-    r"\b(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|wednesday|thursday|friday"
-    r"|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b",
-    re.I,
-)
-_DATE_TOKENS = re.compile(
-    r"\d+|\b(?:wib|wita|wit|gmt|utc|am|pm|diperbarui|diterbitkan|dipublikasikan|published|updated|update|on|at"
-    r"|pukul|jam)\b",
-    re.I,
-)
+_WEEKDAY = re.compile(r"\b" + alternation(WEEKDAYS) + r"\b", re.I)
+_DATE_TOKENS = re.compile(r"\d+|\b" + alternation(_BP["dates"]["line_words"]) + r"\b", re.I)
 _TIMEISH = re.compile(r"\d{1,2}[:.]\d{2}")
 _READ_MORE_TAIL = re.compile(
-    r"(?<!\s)\s*(?:baca\s+selengkapnya|selengkapnya\s+baca\s+di\b.*|read\s+more)\W*$", re.I
+    r"(?<!\s)\s*(?:" + alternation(_LINES["read_more_tail"]) + r"|selengkapnya\s+baca\s+di\b.*)\W*$", re.I
 )
 _WORD = re.compile(r"\w+")
 _TERMINAL = re.compile(r"[.!?\"'”’)]$")
@@ -652,8 +622,11 @@ def _is_date_line(text: str) -> bool:
 
 # a line naming only platforms ("Google News", "Facebook Twitter WhatsApp"): follow/share links
 _PLATFORM_ONLY = re.compile(
-    r"^\W*(?:google\s+news|whatsapp|telegram|instagram|twitter|facebook|youtube|tiktok|linkedin|line|x)"
-    r"(?:\W+(?:google\s+news|whatsapp|telegram|instagram|twitter|facebook|youtube|tiktok|linkedin|line|x))*\W*$",
+    r"^\W*"
+    + alternation(_LINES["platform_names"])
+    + r"(?:\W+"
+    + alternation(_LINES["platform_names"])
+    + r")*\W*$",
     re.I,
 )
 # the attribution of an embedded post: "— Kementerian PUPR (@KemenPU) February 12, 2024"
@@ -696,7 +669,7 @@ def is_boilerplate_line(text: str) -> bool:
 
 
 _CREDIT_TAIL = re.compile(
-    r"(?<=[.!?\"”’)])\s+(?:penulis|editor|reporter|redaktur|pewarta|sumber|foto)\s*:\s*[^.!?]{2,120}$", re.I
+    r"(?<=[.!?\"”’)])\s+" + alternation(_LINES["credit_tail"]) + r"\s*:\s*[^.!?]{2,120}$", re.I
 )
 
 

@@ -251,7 +251,7 @@ def extract_article(
         lines = clean_blocks(blocks, md.title, credits, (url, md.canonical_url))
         if not md.authors:
             # a story signed in capitals at its end ("DINI TEJA"); agencies are not authors
-            md.authors = [n for c in credits if len(c.split()) >= 2 for n in split_authors(c)][:3]
+            md.authors = [n for c in credits if 2 <= len(c.split()) <= 3 for n in split_authors(c)][:3]
     else:
         lines = [b.text for b in blocks]
     lines = restore_subheadings([normalise(line) for line in lines if normalise(line)], anchors)

@@ -129,9 +129,11 @@ def score(gold: dict[str, Any], pred: dict[str, Any] | None) -> dict[str, Any]:
     recall = overlap / sum(g.values()) if g else 0.0
     out_norm, gold_norm = _norm(out_text), _norm(gold_text)
     gd, pd = _date(gold.get("published")), _date((pred or {}).get("published"))
+    # the same instant to the minute with the same offset (pages print minutes; as the shared scorer)
     date_ok = (gd is None and pd is None) or (
         gd is not None and pd is not None and gd.tzinfo is not None and pd.tzinfo is not None
-        and gd == pd and gd.utcoffset() == pd.utcoffset()
+        and gd.replace(second=0, microsecond=0) == pd.replace(second=0, microsecond=0)
+        and gd.utcoffset() == pd.utcoffset()
     )  # fmt: skip
     return {
         "url": gold["url"],
