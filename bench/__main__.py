@@ -5,6 +5,9 @@ B1 crawl: the full pipeline against bare Scrapy fetching and bare Trafilatura ex
 processes, on the same synthetic pages. B2 re-extraction: ``kliping extract`` with 1 and 2
 processes against bare Trafilatura. B3 memory: peak RSS of the crawl's process tree at two sizes.
 B4 peers: Trafilatura's crawler and news-please, pages/s on the same site and F1 on the corpus.
+B5 extraction cost: ``extract_article`` against bare Trafilatura with metadata, one worker, CPU
+time interleaved page by page, on Trafilatura's real-world pages and on synthetic pages of varied
+templates (``bench/extract_cost.py``), with the slowest page.
 
 Each figure is the median of ``--runs`` runs with min and max; results go to
 ``bench/results/<date>.json`` and ``.md``. ``--quick`` is a small smoke run (B1-B3, tiny sizes).
@@ -38,7 +41,7 @@ from bench.suites import (
 )
 from bench.synth import SyntheticSite, generate
 
-ALL = ("B1", "B2", "B3", "B4")
+ALL = ("B1", "B2", "B3", "B4", "B5")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 TARGETS = {
@@ -47,6 +50,9 @@ TARGETS = {
     "B2.scaling_1p_to_2p": (">=", 1.7),
     "B3.footprint_mb_large": ("<=", 300.0),
     "B3.growth": ("<", 0.10),
+    "B5.ratio_external": (">=", 1.0),
+    "B5.ratio_synthetic": (">=", 1.0),
+    "B5.slowest_page_s": ("<=", 2.0),
 }
 
 
@@ -107,7 +113,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.pages, args.runs, args.memory_runs, args.memory_pages = 20, 1, 1, "10,20"
         if args.only == ",".join(ALL):
-            args.only = "B1,B2"
+            args.only = "B1,B2,B5"
     args.only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     unknown = args.only - set(ALL)
     if unknown:
@@ -161,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
                     result["B1_B2"] = {"runs": runs, "summary": summarise(runs)}
                 if "B4" in args.only:
                     result["B4"] = run_peers(args, corpus, work, site, server)
+        if "B5" in args.only:
+            from bench.extract_cost import b5
+
+            log("B5: extraction cost, 1 worker (external and synthetic pages)")
+            result["B5"] = b5(corpus, rounds=args.runs, synthetic=min(args.pages, 300))
+            log(json.dumps(result["B5"]))
         if "B3" in args.only:
             sizes: dict[str, Any] = {}
             for pages in args.memory_sizes:
@@ -244,6 +256,11 @@ def verdicts(result: dict[str, Any]) -> dict[str, Any]:
         "B2.scaling_1p_to_2p": (summary.get("scaling_1p_to_2p") or {}).get("median"),
         "B3.footprint_mb_large": result.get("B3", {}).get("footprint_mb_large"),
         "B3.growth": result.get("B3", {}).get("growth"),
+        "B5.ratio_external": result.get("B5", {}).get("external", {}).get("ratio_bare_vs_kliping"),
+        "B5.ratio_synthetic": result.get("B5", {}).get("synthetic", {}).get("ratio_bare_vs_kliping"),
+        "B5.slowest_page_s": max(
+            (v.get("slowest_page_s") or 0.0 for v in result.get("B5", {}).values()), default=None
+        ),
     }
     for key, (op, target) in TARGETS.items():
         value = values[key]

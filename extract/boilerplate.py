@@ -43,6 +43,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -144,6 +145,18 @@ def _drop(el: etree._Element) -> None:
     parent.remove(el)
 
 
+_EMBEDDED, _WIDGET_NAME, _OTHER = 1, 2, 0
+
+
+@lru_cache(maxsize=8192)
+def _name_kind(names: str) -> int:
+    """Whether class and id names an embedded post, a widget or neither (names repeat a lot on a
+    page and across an outlet's pages, so the answer is kept)."""
+    if _EMBED.search(names):
+        return _EMBEDDED
+    return _WIDGET_NAME if _WIDGET.search(names) else _OTHER
+
+
 def prune_tree(tree: etree._Element) -> int:
     """Remove small widget elements and social embeds from ``tree`` in place; returns how many."""
     doomed: list[etree._Element] = []
@@ -158,13 +171,14 @@ def prune_tree(tree: etree._Element) -> int:
         names = (el.get("class") or "") + " " + (el.get("id") or "")
         if names == " ":
             continue
-        if _EMBED.search(names):
+        kind = _name_kind(names)
+        if kind == _EMBEDDED:
             if _QUOTED_POST.search(names) and _story_follows(el):
                 _strip_attribution(el)
             else:
                 doomed.append(el)
             continue
-        if not _WIDGET.search(names):
+        if kind != _WIDGET_NAME:
             continue
         text_len = len("".join(el.itertext()).strip())
         if text_len < _PRUNE_MAX_CHARS and not _holds_story(el, text_len):
@@ -349,13 +363,19 @@ class Block:
 
 _WS = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\ufeff\u00ad\u2060"), None)
+# translate() with a dict walks the text in Python-level steps: look for the characters first
+_HAS_INVISIBLE = re.compile("[\u200b\u200e\u200f\ufeff\u00ad\u2060]")
 
 
 def normalise(text: str) -> str:
     """Remove invisible format characters and collapse whitespace (what the gold text does)."""
-    text = _WS.sub(" ", text.translate(_INVISIBLE)).strip()
+    if text.isascii():
+        return " ".join(text.split())
+    if _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    text = " ".join(text.split())
     # one spelling of each letter (a page may write "ü" as u + combining diaeresis)
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+    if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
 
@@ -633,6 +653,10 @@ _PLATFORM_ONLY = re.compile(
 _POST_ATTRIBUTION = re.compile(r"^[—–-]\s*[^()]{1,80}\(@\w{1,30}\)[^()]{0,40}$")
 
 
+#: The longest line (in words) any line rule below can remove.
+_LONGEST_RULE_LINE = 50
+
+
 def is_boilerplate_line(text: str) -> bool:
     """True when one line (taken alone) is boilerplate by the rules above. Never raises."""
     try:
@@ -641,9 +665,11 @@ def is_boilerplate_line(text: str) -> bool:
         return False
     if not line:
         return True
-    n_words = len(line.split())
+    n_words = line.count(" ") + 1
     if _NO_LETTERS.match(line):
         return True
+    if n_words > _LONGEST_RULE_LINE:
+        return False  # every rule below is for lines shorter than this: a story paragraph
     if _RELATED.match(line):
         return n_words <= 40
     if _SECTION_LABEL.match(line) and n_words <= 30:

@@ -138,13 +138,16 @@ class Metadata:
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\ufeff\u00ad\u2060"), None)
+_HAS_INVISIBLE = re.compile("[\u200b\u200e\u200f\ufeff\u00ad\u2060]")
 
 
 def _clean(text: Any) -> str:
     """Whitespace collapsed, invisible characters (zero-width space, soft hyphen...) removed."""
     if not isinstance(text, str):
         return ""
-    return " ".join(text.translate(_INVISIBLE).split())
+    if not text.isascii() and _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 def _meta_map(tree: etree._Element) -> dict[str, list[str]]:
@@ -488,13 +491,17 @@ def _scan(tree: etree._Element) -> _Marks:
     return marks
 
 
+_BLANK_RUN = re.compile(r"[^\S\n]+")
+
+
 def _page_lines(tree: etree._Element) -> str:
+    """Visible text nodes, one a line; other blanks collapsed to single spaces."""
     parts = []
     for t in _XP_TEXT(tree):
-        s = " ".join(t.split())
+        s = t.strip()
         if s:
             parts.append(s)
-    return "\n".join(parts)
+    return _BLANK_RUN.sub(" ", "\n".join(parts))
 
 
 # "By <a>A</a> and <a>B</a>" comes out as lines "By A" / "and" / "B": a line that is only a
