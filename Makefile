@@ -70,10 +70,13 @@ demo: $(STAMP)
 	for i in $$(seq 50); do (echo > /dev/tcp/127.0.0.1/$(DEMO_PORT)) 2>/dev/null && break; sleep 0.1; done; \
 	$(BIN)/kliping crawl --output data/demo --proxy http://127.0.0.1:$(DEMO_PORT) -s AUTOTHROTTLE_ENABLED=0 -s KLIPING_WORKDIR=data/demo
 
-# Extraction quality over the corpus, scored by the shared evaluator.
+# Extraction quality: one side-by-side table (kliping, Trafilatura with kliping's settings, plain
+# Trafilatura) over Trafilatura's real-world suite, the shared corpus and the held-out pages, with
+# the slowest page; then the corpus scored by the shared evaluator (tools/eval_extraction.py).
 eval: $(STAMP)
-	$(BIN)/python -m extract.evaluate $(KLIPING_CORPUS)
-	$(BIN)/python -m extract.evaluate tests/fixtures/pages/heldout --show 0 | tail -1
+	$(BIN)/python -m extract.sidebyside --corpus $(KLIPING_CORPUS)
+	@echo "shared scorer on the corpus:"
+	$(BIN)/python -m extract.evaluate $(KLIPING_CORPUS) --show 0 | tail -1
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

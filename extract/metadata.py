@@ -311,8 +311,9 @@ def _pick_title(
     for text, h1 in shown:
         if _word_key(text) in word_keys:
             return text, h1
+    full_words = f" {_word_key(full)} "
     for text, h1 in shown:
-        if text.casefold() in full:
+        if text.casefold() in full or (len(text.split()) >= 3 and f" {_word_key(text)} " in full_words):
             return text, h1
     for s in stripped:
         if s:
