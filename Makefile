@@ -73,10 +73,13 @@ demo: $(STAMP)
 	@test -f $(KLIPING_CORPUS)/MANIFEST.tsv || { echo "demo: no corpus at $(KLIPING_CORPUS) (set KLIPING_CORPUS)" >&2; exit 2; }
 	$(BIN)/python -m replayweb.demo --manifest $(KLIPING_CORPUS)/MANIFEST.tsv --output data/demo --port $(DEMO_PORT)
 
-# Extraction quality over the corpus, scored by the shared evaluator.
+# Extraction quality: one side-by-side table (kliping, Trafilatura with kliping's settings, plain
+# Trafilatura) over Trafilatura's real-world suite, the shared corpus and the held-out pages, with
+# the slowest page; then the corpus scored by the shared evaluator (tools/eval_extraction.py).
 eval: $(STAMP)
-	$(BIN)/python -m extract.evaluate $(KLIPING_CORPUS)
-	$(BIN)/python -m extract.evaluate tests/fixtures/pages/heldout --show 0 | tail -1
+	$(BIN)/python -m extract.sidebyside --corpus $(KLIPING_CORPUS)
+	@echo "shared scorer on the corpus:"
+	$(BIN)/python -m extract.evaluate $(KLIPING_CORPUS) --show 0 | tail -1
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -5,8 +5,11 @@ B1 crawl: the full pipeline against bare Scrapy fetching and bare Trafilatura ex
 processes, on the same synthetic pages. B2 re-extraction: ``kliping extract`` with 1 and 2
 processes against bare Trafilatura. B3 memory: peak RSS of the crawl's process tree at two sizes.
 B4 peers: Trafilatura's crawler and news-please, pages/s on the same site and F1 on the corpus.
-B5 hostile bodies: peak memory of the crawl's process tree while three gzip bombs download at
+B7 hostile bodies: peak memory of the crawl's process tree while three gzip bombs download at
 once, against Scrapy's own DOWNLOAD_MAXSIZE (``bench/bombs.py``; alone: ``python -m bench.bombs``).
+B6 extraction cost: ``extract_article`` against bare Trafilatura with metadata, one worker, CPU
+time interleaved page by page, on Trafilatura's real-world pages and on synthetic pages of varied
+templates (``bench/extract_cost.py``), with the slowest page.
 
 Each figure is the median of ``--runs`` runs with min and max; results go to
 ``bench/results/<date>.json`` and ``.md``. ``--quick`` is a small smoke run (B1-B3, tiny sizes).
@@ -40,7 +43,7 @@ from bench.suites import (
 )
 from bench.synth import SyntheticSite, generate
 
-ALL = ("B1", "B2", "B3", "B4", "B5")
+ALL = ("B1", "B2", "B3", "B4", "B6", "B7")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 TARGETS = {
@@ -49,7 +52,10 @@ TARGETS = {
     "B2.scaling_1p_to_2p": (">=", 1.7),
     "B3.footprint_mb_large": ("<=", 300.0),
     "B3.growth": ("<", 0.10),
-    "B5.sum_of_process_hwm_mb": ("<=", 400.0),
+    "B7.sum_of_process_hwm_mb": ("<=", 400.0),
+    "B6.ratio_external": (">=", 1.0),
+    "B6.ratio_synthetic": (">=", 1.0),
+    "B6.slowest_page_s": ("<=", 2.0),
 }
 
 
@@ -99,7 +105,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--pages", type=int, default=5000, help="article pages of the synthetic site (B1, B2, B4)"
     )
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (median, min, max)")
-    ap.add_argument("--only", default=",".join(ALL), help="comma-separated subset of B1,B2,B3,B4,B5")
+    ap.add_argument("--only", default=",".join(ALL), help="comma-separated subset of B1,B2,B3,B4,B6,B7")
     ap.add_argument("--memory-pages", default="10000,50000", help="the two crawl sizes of B3 (small,large)")
     ap.add_argument("--memory-runs", type=int, default=0, help="runs per B3 size (default: --runs)")
     ap.add_argument("--corpus", help="the shared corpus (default: KLIPING_CORPUS or ../shared/corpus)")
@@ -110,7 +116,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.pages, args.runs, args.memory_runs, args.memory_pages = 20, 1, 1, "10,20"
         if args.only == ",".join(ALL):
-            args.only = "B1,B2"
+            args.only = "B1,B2,B6"
     args.only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     unknown = args.only - set(ALL)
     if unknown:
@@ -164,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
                     result["B1_B2"] = {"runs": runs, "summary": summarise(runs)}
                 if "B4" in args.only:
                     result["B4"] = run_peers(args, corpus, work, site, server)
+        if "B6" in args.only:
+            from bench.extract_cost import b6
+
+            log("B6: extraction cost, 1 worker (external and synthetic pages)")
+            result["B6"] = b6(corpus, rounds=args.runs, synthetic=min(args.pages, 300))
+            log(json.dumps(result["B6"]))
         if "B3" in args.only:
             sizes: dict[str, Any] = {}
             for pages in args.memory_sizes:
@@ -177,10 +189,10 @@ def main(argv: list[str] | None = None) -> int:
                     "summary": summarise([{"crawl": x} for x in runs])["crawl"],
                 }
             result["B3"] = b3_summary(sizes, args.memory_sizes)
-        if "B5" in args.only:
-            from bench.bombs import b5_run
+        if "B7" in args.only:
+            from bench.bombs import b7_run
 
-            result["B5"] = b5_run(work / "bombs", log)
+            result["B7"] = b7_run(work / "bombs", log)
     result["elapsed_s"] = round(time.time() - started, 1)
     result["verdicts"] = verdicts(result)
     from bench.report import markdown
@@ -251,9 +263,14 @@ def verdicts(result: dict[str, Any]) -> dict[str, Any]:
         "B2.scaling_1p_to_2p": (summary.get("scaling_1p_to_2p") or {}).get("median"),
         "B3.footprint_mb_large": result.get("B3", {}).get("footprint_mb_large"),
         "B3.growth": result.get("B3", {}).get("growth"),
-        "B5.sum_of_process_hwm_mb": result.get("B5", {})
+        "B7.sum_of_process_hwm_mb": result.get("B7", {})
         .get("kliping_defaults", {})
         .get("sum_of_process_hwm_mb"),
+        "B6.ratio_external": result.get("B6", {}).get("external", {}).get("ratio_bare_vs_kliping"),
+        "B6.ratio_synthetic": result.get("B6", {}).get("synthetic", {}).get("ratio_bare_vs_kliping"),
+        "B6.slowest_page_s": max(
+            (v.get("slowest_page_s") or 0.0 for v in result.get("B6", {}).values()), default=None
+        ),
     }
     for key, (op, target) in TARGETS.items():
         value = values[key]

@@ -1,6 +1,6 @@
-"""B5 hostile bodies: peak memory of the crawl's whole process tree while gzip bombs download.
+"""B7 hostile bodies: peak memory of the crawl's whole process tree while gzip bombs download.
 
-``python -m bench.bombs`` (also ``python -m bench --only B5``): a replay web serves three gzip
+``python -m bench.bombs`` (also ``python -m bench --only B7``): a replay web serves three gzip
 bombs (1 GiB of zeros each, ~1 MB on the wire) and a few articles; ``kliping scrape`` fetches them
 all at once with kliping's defaults, then again with Scrapy's own ``DOWNLOAD_MAXSIZE`` (1 GiB) as
 the baseline measured in the same run. The figures are the peak of the tree's RSS sum (sampled
@@ -106,11 +106,11 @@ def measure(argv: list[str], cwd: Path, interval: float = 0.02) -> dict[str, Any
     }
 
 
-def b5_run(work: Path, log: Any = print) -> dict[str, Any]:
-    """The B5 figures: kliping's defaults and Scrapy's 1 GiB limit, same bombs, same machine."""
+def b7_run(work: Path, log: Any = print) -> dict[str, Any]:
+    """The B7 figures: kliping's defaults and Scrapy's 1 GiB limit, same bombs, same machine."""
     from replayweb import ReplayWeb
 
-    log(f"B5: building {BOMBS} gzip bombs of {BOMB_BYTES >> 20} MiB")
+    log(f"B7: building {BOMBS} gzip bombs of {BOMB_BYTES >> 20} MiB")
     bomb = gzip_of_zeros(BOMB_BYTES)
     result: dict[str, Any] = {
         "bombs": BOMBS,
@@ -136,7 +136,7 @@ def b5_run(work: Path, log: Any = print) -> dict[str, Any]:
                 "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=16",
                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", *extra,
             ]  # fmt: skip
-            log(f"B5: {name}")
+            log(f"B7: {name}")
             result[name] = measure(argv, run_dir)
             log(json.dumps(result[name]))
     base = result["scrapy_1gib_maxsize"]["peak_tree_rss_mb"]
@@ -149,7 +149,7 @@ def b5_run(work: Path, log: Any = print) -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     rows = [
-        f"## B5 hostile bodies ({result['bombs']} gzip bombs of {result['bomb_unpacked_mb']} MiB at once, "
+        f"## B7 hostile bodies ({result['bombs']} gzip bombs of {result['bomb_unpacked_mb']} MiB at once, "
         f"{result['bomb_wire_kb']} KiB each on the wire)",
         "",
         "| settings | peak tree RSS MB (sampled) | sum of per-process peaks MB | bombs refused "
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", type=Path, default=REPO_ROOT / "bench" / "results")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kliping-bombs-") as tmp:
-        result = b5_run(Path(tmp), log=lambda m: print(f"[bench] {m}", file=sys.stderr, flush=True))
+        result = b7_run(Path(tmp), log=lambda m: print(f"[bench] {m}", file=sys.stderr, flush=True))
     result["date"] = date.today().isoformat()
     args.out_dir.mkdir(parents=True, exist_ok=True)
     stem = args.out_dir / f"{result['date']}-bombs"

@@ -114,10 +114,25 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{f1.get('token_F1', '-')} | {f1.get('title_acc', '-')} | {f1.get('date_acc', '-')} |"
             )
         lines.append("")
-    if result.get("B5"):
+    if result.get("B7"):
         from bench.bombs import markdown as bombs_markdown
 
-        lines += [*bombs_markdown(result["B5"]).splitlines(), ""]
+        lines += [*bombs_markdown(result["B7"]).splitlines(), ""]
+    b6 = result.get("B6")
+    if b6:
+        lines += [
+            "## B6 extraction cost, 1 worker (CPU time, interleaved page by page)",
+            "",
+            "| pages | n | kliping CPU s | bare Trafilatura+metadata CPU s | bare / kliping"
+            " | slowest page s |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, r in b6.items():
+            lines.append(
+                f"| {name} | {r['pages']} x {r['rounds']} | {r['kliping_cpu_s']} | {r['bare_cpu_s']} | "
+                f"{r['ratio_bare_vs_kliping']} | {r['slowest_page_s']} |"
+            )
+        lines.append("")
     if result.get("verdicts"):
         lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
         for key, v in result["verdicts"].items():

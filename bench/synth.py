@@ -1,12 +1,14 @@
 """A synthetic news web for the benchmarks, built at bench time from the corpus pages' structures.
 
-Every gold article page of the corpus is a template. Page ``i`` copies template ``i % T`` byte for
-byte except that about a third of the words of its story paragraphs are replaced (so no two pages
-carry the same text), its ``<title>`` gets a serial number, and every mention of the template's
-own URL becomes the new URL. Pages are spread over several hosts; each host has a ``robots.txt``
-naming a sitemap index, a home page, sitemaps of at most 1,000 URLs and an RSS feed of its newest stories.
-Everything is plain http so peers need no CA. A ``MANIFEST.tsv`` serves it all with the replay
-web, and ``outlets/synthetic.toml`` lets ``kliping crawl synthetic`` discover the pages.
+Every gold article page of the corpus, and every held-out fixture page of other templates
+(``tests/fixtures/pages/heldout*``, invented for the tests), is a template. Page ``i`` copies
+template ``i % T`` byte for byte except that about a third of the words of its story paragraphs
+are replaced (so no two pages carry the same text), its ``<title>`` gets a serial number, and
+every mention of the template's own URL becomes the new URL. Pages are spread over several hosts;
+each host has a ``robots.txt`` naming a sitemap index, a home page, sitemaps of at most 1,000 URLs
+and an RSS feed of its newest stories. Everything is plain http so peers need no CA. A
+``MANIFEST.tsv`` serves it all with the replay web, and ``outlets/synthetic.toml`` lets ``kliping
+crawl synthetic`` discover the pages.
 
 Nothing generated here is committed: it is third-party markup, written into a temp directory.
 """
@@ -132,6 +134,24 @@ class SyntheticSite:
         return path
 
 
+#: Invented pages of other Indonesian (and English) news templates, written for the extraction
+#: tests (tests/fixtures/pages/heldout*): the synthetic web holds varied templates, not only the
+#: corpus's few outlets.
+FIXTURE_TEMPLATES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
+
+
+def fixture_templates(root: Path = FIXTURE_TEMPLATES) -> list[Template]:
+    """Every held-out fixture page with a gold file (its URL from the gold)."""
+    templates = []
+    for gold in sorted(root.glob("heldout*/*.gold.json")):
+        page = gold.with_name(gold.name.removesuffix(".gold.json") + ".html")
+        if page.exists():
+            url = json.loads(gold.read_text(encoding="utf-8"))["url"]
+            slug = re.sub(r"[^a-z0-9]+", "-", page.stem.lower()).strip("-")[:60] or "artikel"
+            templates.append(Template(url=url, slug=slug, body=page.read_bytes()))
+    return templates
+
+
 def corpus_templates(corpus: Path) -> list[Template]:
     """Every gold article page of the corpus (page 1 of a split story counts once)."""
     templates = []
@@ -228,7 +248,7 @@ def outlet_toml(hosts: list[str]) -> str:
 
 def generate(root: Path, corpus: Path, pages: int, hosts: int = 8) -> SyntheticSite:
     """Write ``pages`` article pages over ``hosts`` hosts, with robots, sitemaps and feeds, under ``root``."""
-    templates = corpus_templates(corpus)
+    templates = corpus_templates(corpus) + fixture_templates()
     root.mkdir(parents=True, exist_ok=True)
     site_dir = root / "site"
     site_dir.mkdir(exist_ok=True)

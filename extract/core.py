@@ -19,10 +19,13 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 
 from extract.boilerplate import (
+    anchor_texts,
     blocks_from_body,
+    blocks_from_dump,
     clean_blocks,
     clean_lines,
     normalise,
+    page_dump,
     paragraphize,
     prune_tree,
     restore_subheadings,
@@ -71,10 +74,25 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: bytes that are not UTF-8 read as windows-1252 (latin-1 for the five
+    bytes it leaves undefined), never as U+FFFD. A page labelled UTF-8 whose bytes are cp1252,
+    whole or in part (an old story pasted into a UTF-8 template), is common."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    chunk = err.object[err.start : err.end]
+    return "".join(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in chunk), err.end
+
+
+_CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+codecs.register_error("kliping-cp1252", _cp1252_fallback)
+
+
 def decode_html(body: bytes | str, encoding: str | None = None) -> str:
     """Bytes to text. Bytes that are valid UTF-8 are UTF-8, whatever the page or the HTTP header
     declares (a page labelled iso-8859-1 whose bytes are UTF-8 is common); otherwise the HTTP
-    charset, then the ``<meta charset>``, then windows-1252."""
+    charset, then the ``<meta charset>``, then windows-1252. Where UTF-8 is declared (or nothing
+    is) but some bytes are not UTF-8, those bytes are read as windows-1252."""
     if isinstance(body, str):
         return body
     if body.startswith(codecs.BOM_UTF8):
@@ -90,10 +108,7 @@ def decode_html(body: bytes | str, encoding: str | None = None) -> str:
         m = _META_CHARSET.search(body[:8192])
         declared = _codec(m.group(1).decode("ascii", "ignore")) if m else None
     if declared in (None, "utf-8"):
-        # broken UTF-8: keep what decodes, the rest is replaced
-        if declared == "utf-8":
-            return body.decode("utf-8", errors="replace")
-        declared = "cp1252"
+        return body.decode("utf-8", errors="kliping-cp1252")
     return body.decode(declared, errors="replace")
 
 
@@ -226,19 +241,27 @@ def extract_article(
     doc = bare_extraction(tree, url=url, options=plan.extractor)
     if doc is None and not md.article_body:
         return None
-    blocks = blocks_from_body(getattr(doc, "body", None)) if doc is not None else []
+    body_xml = getattr(doc, "body", None) if doc is not None else None
+    dump = page_dump(body_xml)
+    # Trafilatura found no story and dumped the page's text: cut it back into lines, with the
+    # link lines marked, so that the line rules can read it as they read an extraction
+    blocks = blocks_from_dump(dump, anchor_texts(tree)) if dump is not None else blocks_from_body(body_xml)
     credits: list[str] = []
     if options.boilerplate_rules:
-        lines = clean_blocks(blocks, md.title, credits)
+        lines = clean_blocks(blocks, md.title, credits, (url, md.canonical_url))
         if not md.authors:
             # a story signed in capitals at its end ("DINI TEJA"); agencies are not authors
-            md.authors = [n for c in credits if len(c.split()) >= 2 for n in split_authors(c)][:3]
+            md.authors = [n for c in credits if 2 <= len(c.split()) <= 3 for n in split_authors(c)][:3]
     else:
         lines = [b.text for b in blocks]
     lines = restore_subheadings([normalise(line) for line in lines if normalise(line)], anchors)
     text = "\n".join(lines)
-    if md.article_body and len(text) < options.min_text_chars and len(md.article_body) > len(text):
-        # a client-rendered page: the story is only in JSON-LD articleBody
+    if md.article_body and (
+        (len(text) < options.min_text_chars and len(md.article_body) > len(text))
+        or " ".join(text.split()) == normalise(md.article_body)
+    ):
+        # a client-rendered page: the story is only in JSON-LD articleBody (which Trafilatura's
+        # last resort also takes, as one paragraph): its own line breaks are the paragraphs
         body_lines = [normalise(p) for p in md.article_body.splitlines()]
         fallback = (
             clean_lines([p for p in body_lines if p], md.title) if options.boilerplate_rules else body_lines

@@ -8,8 +8,10 @@
   (``Fri, June 19 2015, 7:36 AM``, ``Desember 03, 2021``);
 * numeric day-first dates (``12/02/2024, 14:30 WIB``, ``05-11-2015``) and year-first ones
   (``2021/12/03 10:12:00``);
-* Indonesian zone names WIB (+07:00), WITA (+08:00), WIT (+09:00), ``GMT+7``/``UTC+07:00``
-  and numeric offsets.
+* Indonesian zone names WIB (+07:00), WITA (+08:00), WIT (+09:00) in any case, ``GMT+7``/
+  ``UTC+07:00``, numeric offsets, and named zones of other countries written in capitals after a
+  clock time (``3:53 PM EDT``, ``09:30 BST``, ``14:05 CET``; ``ET``/``PT`` by the date's daylight
+  saving). Month, day and zone names are data: ``settings/vocabulary/dates.toml``.
 
 A value without a zone gets ``default_tz`` (an IANA name). The function is pure and never
 raises: anything it cannot read gives ``None``.
@@ -22,24 +24,21 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["MONTHS", "ZONE_OFFSETS", "parse_indonesian_datetime", "zone_for", "zone_of"]
+from extract.vocabulary import load
 
-ZONE_OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
+__all__ = ["MONTHS", "WEEKDAYS", "ZONE_OFFSETS", "parse_indonesian_datetime", "zone_for", "zone_of"]
 
-MONTHS = {
-    "januari": 1, "january": 1, "jan": 1,
-    "februari": 2, "february": 2, "pebruari": 2, "feb": 2, "peb": 2,
-    "maret": 3, "march": 3, "mar": 3, "mac": 3,
-    "april": 4, "apr": 4,
-    "mei": 5, "may": 5,
-    "juni": 6, "june": 6, "jun": 6,
-    "juli": 7, "july": 7, "jul": 7, "julai": 7,
-    "agustus": 8, "august": 8, "agu": 8, "agt": 8, "ags": 8, "aug": 8, "agust": 8, "ogos": 8,
-    "september": 9, "sept": 9, "sep": 9,
-    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
-    "november": 11, "nopember": 11, "nov": 11, "nop": 11,
-    "desember": 12, "december": 12, "des": 12, "dec": 12, "disember": 12, "dis": 12,
-}  # fmt: skip
+_DATES = load("dates")
+#: Indonesia's zones, hours east of UTC.
+ZONE_OFFSETS: dict[str, int] = {k.upper(): int(v) for k, v in _DATES["zones"]["indonesia"].items()}
+#: Other named zones with a fixed offset (hours), and those whose offset follows daylight saving.
+_FIXED_ZONES: dict[str, float] = {k: float(v) for k, v in _DATES["zones"]["fixed"].items()}
+_REGIONAL_ZONES: dict[str, str] = dict(_DATES["zones"]["regional"])
+#: Weekday names and abbreviations (lower case).
+WEEKDAYS: list[str] = [w.lower() for w in _DATES["weekdays"]["names"]]
+
+#: Month names and abbreviations -> month number.
+MONTHS: dict[str, int] = {k.lower(): int(v) for k, v in _DATES["months"].items()}
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 _ISO = re.compile(
@@ -54,8 +53,13 @@ _MDY_NAME = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(
 _DMY_NUM = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?!\d)")
 _YMD_NUM = re.compile(r"(?<!\d)(\d{4})([/.])(\d{1,2})\2(\d{1,2})(?!\d)")
 _TIME = re.compile(r"(?<![\d:.])(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?![\d])\s*([AaPp]\.?[Mm]\.?)?")
+_INDONESIAN = "|".join(sorted(ZONE_OFFSETS, key=len, reverse=True))
+_NAMED = "|".join(sorted({*_FIXED_ZONES, *_REGIONAL_ZONES} - {"GMT", "UTC"}, key=len, reverse=True))
 _ZONE = re.compile(
-    r"\b((?i:WITA|WIB|WIT))\b|\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?|\b(GMT|UTC)\b|(?<![\d:])([+-])(\d{2}):?(\d{2})\b"
+    rf"\b((?i:{_INDONESIAN}))\b|\b(?:GMT|UTC)\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?|\b(GMT|UTC)\b"
+    r"|(?<![\d:])([+-])(\d{2}):?(\d{2})\b"
+    # a named zone counts only in capitals right after a clock time ("3:53 PM EDT", "09:30 BST")
+    rf"|\d[:.]\d\d(?::\d\d)?\s*(?:[AaPp]\.?[Mm]\.?\s*)?\(?({_NAMED})\b"
 )
 
 
@@ -85,6 +89,11 @@ def zone_of(text: str) -> tzinfo | None:
             return timezone(sign * timedelta(hours=int(m.group(3)), minutes=int(m.group(4) or 0)))
         if m.group(5):
             return UTC
+        if m.group(9):
+            name = m.group(9)
+            if name in _REGIONAL_ZONES:
+                return zone_for(_REGIONAL_ZONES[name])
+            return timezone(timedelta(hours=_FIXED_ZONES[name]), name)
         sign = -1 if m.group(6) == "-" else 1
         return timezone(sign * timedelta(hours=int(m.group(7)), minutes=int(m.group(8))))
     except (ValueError, OverflowError):

@@ -114,6 +114,10 @@ def _date(value: object) -> datetime | None:
         return None
 
 
+def _same_tags(gold: list[str], got: list[str]) -> bool:
+    return sorted(_norm(t) for t in gold) == sorted(_norm(t) for t in got)
+
+
 def score(gold: dict[str, Any], pred: dict[str, Any] | None) -> dict[str, Any]:
     """Token P/R/F1, missing paragraphs, leaked lines and metadata matches of one article."""
     paragraphs = [p for p in gold["text"] if p.strip()]
@@ -125,9 +129,11 @@ def score(gold: dict[str, Any], pred: dict[str, Any] | None) -> dict[str, Any]:
     recall = overlap / sum(g.values()) if g else 0.0
     out_norm, gold_norm = _norm(out_text), _norm(gold_text)
     gd, pd = _date(gold.get("published")), _date((pred or {}).get("published"))
+    # the same instant to the minute with the same offset (pages print minutes; as the shared scorer)
     date_ok = (gd is None and pd is None) or (
         gd is not None and pd is not None and gd.tzinfo is not None and pd.tzinfo is not None
-        and gd == pd and gd.utcoffset() == pd.utcoffset()
+        and gd.replace(second=0, microsecond=0) == pd.replace(second=0, microsecond=0)
+        and gd.utcoffset() == pd.utcoffset()
     )  # fmt: skip
     return {
         "url": gold["url"],
@@ -140,6 +146,8 @@ def score(gold: dict[str, Any], pred: dict[str, Any] | None) -> dict[str, Any]:
         "authors_ok": sorted(_norm(a) for a in gold.get("authors") or [])
         == sorted(_norm(a) for a in (pred or {}).get("authors") or []),
         "language_ok": bool(pred) and (pred or {}).get("language") == gold.get("language"),
+        # only where the gold names the article's tags (None: not scored)
+        "tags_ok": None if "tags" not in gold else _same_tags(gold["tags"], (pred or {}).get("tags") or []),
         "tp": overlap,
         "n_out": sum(o.values()),
         "n_gold": sum(g.values()),
@@ -154,6 +162,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     p = tp / n_out if n_out else 0.0
     rc = tp / n_gold if n_gold else 0.0
     n = len(results) or 1
+    tagged = [r for r in results if r.get("tags_ok") is not None]
     return {
         "articles": len(results),
         "found": sum(r["found"] for r in results),
@@ -164,6 +173,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
         "date_acc": sum(r["date_ok"] for r in results) / n,
         "authors_acc": sum(r["authors_ok"] for r in results) / n,
         "language_acc": sum(r["language_ok"] for r in results) / n,
+        "tags_acc": (sum(bool(r["tags_ok"]) for r in tagged) / len(tagged)) if tagged else None,
     }
 
 
@@ -213,6 +223,7 @@ def _report(summary: dict[str, Any], results: list[dict[str, Any]], show: int) -
         "articles={articles} found={found} token_F1={token_f1:.4f} missing_paragraphs={missing} "
         "leaked_lines={leaked} title_acc={title_acc:.3f} date_acc={date_acc:.3f} "
         "authors_acc={authors_acc:.3f} language_acc={language_acc:.3f}".format(**summary)
+        + ("" if summary.get("tags_acc") is None else " tags_acc={:.3f}".format(summary["tags_acc"]))
     )
     return "\n".join(lines)
 

@@ -18,7 +18,9 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from extract.dates import parse_indonesian_datetime, zone_for, zone_of
+from extract.dates import WEEKDAYS, parse_indonesian_datetime, zone_for, zone_of
+from extract.regexes import MAX_LINE, linear
+from extract.vocabulary import alternation, load
 
 __all__ = ["Metadata", "read_metadata", "split_authors", "strip_site_name"]
 
@@ -38,7 +40,7 @@ _AUTHOR_CLASS_WORD = re.compile("author|byline|reporter|penulis|writer|jurnalis"
 _AUTHOR_ID_WORD = re.compile("author|byline")
 _XP_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
 
-_SEPARATORS = re.compile(r"\s+(?:[|•·»:]|::|-{1,2}|–|—)\s+")
+_SEPARATORS = re.compile(r"(?<!\s)\s+(?:[|•·»:]|::|-{1,2}|–|—)\s+")
 _SITEISH = re.compile(r"\.(?:com|co|id|net|org|tv|news)\b|\bnews\b|\bonline\b|\bportal\b", re.I)
 
 _PUBLISHED_KEYS = (
@@ -51,64 +53,62 @@ _MODIFIED_KEYS = (
     "last-modified", "dc.date.modified", "updated_time",
 )  # fmt: skip
 
-_LABELLED_AUTHOR = re.compile(
-    r"(?:^|\n)\s*(?:(?:penulis|reporter|pewarta|wartawan|writer|kontributor)\b\s*[:|/]?|(?:rep|oleh)\s*:|by\s+|oleh\s+)"
-    r"\s*(?:\n\s*)?[:|]?\s*([^\n]{2,100})",
-    re.I,
+# The words of the byline rules are data: settings/vocabulary/bylines.toml.
+_BY = load("bylines")
+_LABELS = _BY["labels"]
+
+
+def _words(key: str, section: str = "labels", joiner: str = r"\s+") -> str:
+    return alternation(_BY[section][key], joiner=joiner)
+
+
+# Over the whole page text: RE2 (linear time), see extract/regexes.py. The page text has one
+# text node per line with its whitespace collapsed, so " " and "\n" are the only blanks.
+_LABELLED_AUTHOR = linear(
+    r"(?:^|\n) ?\(? ?(?:" + _words("writer", joiner=" ") + r"\b ?[:|/]?"
+    r"|" + _words("writer_colon", joiner=" ") + r" ?:|" + _words("by", joiner=" ") + r" )"
+    r" ?\n? ?[:|]? ?([^\n]{2,100})",
+    ignorecase=True,
 )
-_BARE_BY = re.compile(r"\s*(?:by|oleh)\s+(?![:|])", re.I)
-_LAPORAN = re.compile(
-    r"laporan\s+(?:wartawan|reporter|koresponden|jurnalis|kontributor)\s+[^,\n]{1,40},\s*([^\n]{2,80})", re.I
+_BARE_BY = re.compile(_words("by") + r"\s+(?![:|])", re.I)
+_LAPORAN = linear(_words("report", joiner=" ") + r" [^,\n]{1,40}, ?([^\n]{2,80})", ignorecase=True)
+_LABELLED_EDITOR = linear(
+    r"(?:^|\n|/) ?[|•·-]? ?(?:"
+    + _words("editor", joiner=" ")
+    + r"\b ?[:|]?|"
+    + _words("editor_colon", joiner=" ")
+    + r" ?:)"
+    r" ?\n? ?[:|]? ?([^\n/]{2,80})",
+    ignorecase=True,
 )
-_LABELLED_EDITOR = re.compile(
-    r"(?:^|\n|/)\s*(?:(?:editor|redaktur|penyunting|editing)\b\s*[:|]?|red\s*:)\s*(?:\n\s*)?[:|]?\s*([^\n/]{2,80})",
-    re.I,
+_JOURNALIST = linear(
+    r"^([^\n/]{3,60}?) ?\n?/? ?(?:" + _words("after_name", joiner=" ") + r")$",
+    ignorecase=True,
+    multiline=True,
 )
-_JOURNALIST = re.compile(
-    r"^\s*([^\n/]{3,60}?)\s*\n?\s*/?\s*(?:jurnalis|wartawan|journalist)\s*$", re.I | re.M
-)
-_POSTED_BY = re.compile(r"^(?:diposting|dipost|ditulis|posted|written|published)\s+(?:oleh|by)\s*:?\s*", re.I)
-_NOT_NAMES = frozenset(
-    {"oleh", "by", "diposting", "posted", "label", "labels", "penulis", "reporter", "editor", "facebook",
-     "twitter", "instagram", "google", "youtube", "whatsapp", "tiktok", "linkedin", "telegram", "line",
-     "share", "komentar", "comments", "redaksi", "tim", "unknown", "author", "authors", "writer"}
-)  # fmt: skip
-_ROLE_TAIL = re.compile(
-    r"\s+(?:jurnalis|wartawan|reporter|kontributor|penulis|journalist|writer|author)\s*$", re.I
-)
-AGENCIES = frozenset({"antara", "afp", "reuters", "ap", "xinhua", "bernama", "kyodo", "anadolu", "dpa", "efe",
-                      "upi", "aa", "ant", "associated press"})  # fmt: skip
+_POSTED_BY = re.compile(r"^" + _words("posted") + r"\s*:?\s*", re.I)
+_NOT_NAMES = frozenset(w.lower() for w in _BY["names"]["not_names"])
+_HEADINGS = frozenset(w.lower() for w in _BY["names"]["headings"])
+_ACCOUNTS = frozenset(w.lower() for w in _BY["names"]["accounts"])
+_ROLE_TAIL = re.compile(r"(?<!\s)\s+" + _words("role") + r"\s*$", re.I)
+AGENCIES = frozenset(w.lower() for w in _BY["names"]["agencies"])
 _NAME_CUT = re.compile(
-    r"\s*(?:[|/•·]|\s-\s|–|—|\bpublished\b|\bdiperbarui\b|\bupdated?\b|\beditor\b|\bredaktur\b|\bred\s*:).*$",
+    r"(?<!\s)\s*(?:[|/•·*]|\s-\s|–|—|\bpublished\b|\bdiperbarui\b|\bupdated?\b|\b"
+    + _words("editor")
+    + r"\b|\bred\s*:|\b"
+    + alternation(WEEKDAYS)
+    + r"\b,?\s+\d).*$",
     re.I,
 )
-_NAME_PREFIX = re.compile(r"^(?:by|oleh|penulis|reporter|pewarta|kontributor)\s*:?\s+", re.I)
-_CONTRIBUTOR = re.compile(r"^(?:kontributor|koresponden|wartawan|contributor|correspondent)\b[^,]*,\s*", re.I)
-_SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\band\b|\bdan\b)\s*", re.I)
+_NAME_PREFIX = re.compile(r"^(?:" + _words("by") + r"|" + _words("writer") + r")\s*:?\s+", re.I)
+_CONTRIBUTOR = re.compile(r"^" + _words("contributor") + r"\b[^,]*,\s*", re.I)
+_PHOTO_CREDIT = re.compile(r"^\W*" + _words("photo") + r"\b", re.I)
+_SPLIT_NAMES = re.compile(r"(?<!\s)\s*(?:,|;|&|\band\b|\bdan\b|\bund\b|\bet\b)\s*", re.I)
 _DIGIT = re.compile(r"\d")
+_PARENS = re.compile(r"(?<!\s)\s*\([^()]{0,40}\)")
 # Words of a personal name start with a capital; lower-case particles occur inside names.
 # "Oleh karena itu, ..." and "By Friday evening, ..." open story sentences, not bylines.
-_NAME_PARTICLES = frozenset(
-    {
-        "bin",
-        "binti",
-        "bt",
-        "bte",
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "da",
-        "dos",
-        "del",
-        "al",
-        "el",
-        "la",
-        "le",
-        "di",
-    }
-)
+_NAME_PARTICLES = frozenset(w.lower() for w in _BY["names"]["particles"])
 
 
 def _looks_like_name(part: str) -> bool:
@@ -137,10 +137,17 @@ class Metadata:
     declares_article: bool = False
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\ufeff\u00ad\u2060"), None)
+_HAS_INVISIBLE = re.compile("[\u200b\u200e\u200f\ufeff\u00ad\u2060]")
+
+
 def _clean(text: Any) -> str:
+    """Whitespace collapsed, invisible characters (zero-width space, soft hyphen...) removed."""
     if not isinstance(text, str):
         return ""
-    return " ".join(text.replace("\u200b", "").split())
+    if not text.isascii() and _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 def _meta_map(tree: etree._Element) -> dict[str, list[str]]:
@@ -183,7 +190,7 @@ def _json_ld(tree: etree._Element) -> dict[str, Any]:
             data = json.loads(raw, strict=False)
         except ValueError:
             try:
-                data = json.loads(re.sub(r"[\x00-\x1f]", " ", raw), strict=False)
+                data = json.loads(_CONTROL.sub(" ", raw), strict=False)
             except ValueError:
                 continue
         for node in _walk_ld(data):
@@ -236,7 +243,7 @@ def strip_site_name(title: str, site_tokens: Iterable[str]) -> str:
 
     def siteish(seg: str) -> bool:
         low = seg.lower()
-        squashed = re.sub(r"[\s.]", "", low)
+        squashed = _SQUASH.sub("", low)
         return bool(_SITEISH.search(seg)) or any(t in squashed or t in low for t in tokens)
 
     while len(parts) > 1 and siteish(parts[-1]):
@@ -261,8 +268,15 @@ def _site_tokens(url: str, site_name: str | None, outlet: str | None) -> list[st
     tokens = labels[-1:] if labels else []
     for extra in (site_name, outlet):
         if extra:
-            tokens.append(re.sub(r"[\s.]", "", extra.lower()))
+            tokens.append(_SQUASH.sub("", extra.lower()))
     return tokens
+
+
+_TITLE_WORDS = re.compile(r"\w+")
+
+
+def _word_key(text: str) -> str:
+    return " ".join(_TITLE_WORDS.findall(text.casefold()))
 
 
 def _pick_title(
@@ -292,8 +306,14 @@ def _pick_title(
     for text, h1 in shown:
         if text.casefold() in keys:
             return text, h1
+    # the same words with other punctuation: the headline as the page shows it wins
+    word_keys = {_word_key(k) for k in keys}
     for text, h1 in shown:
-        if text.casefold() in full:
+        if _word_key(text) in word_keys:
+            return text, h1
+    full_words = f" {_word_key(full)} "
+    for text, h1 in shown:
+        if text.casefold() in full or (len(text.split()) >= 3 and f" {_word_key(text)} " in full_words):
             return text, h1
     for s in stripped:
         if s:
@@ -304,27 +324,30 @@ def _pick_title(
 def _clean_name(raw: str, bad: set[str], *, strict: bool = False) -> list[str]:
     """Names in one byline string; ``strict`` (a bare "by"/"oleh" in running text) also wants the
     shape of a personal name, since such a line may be a story sentence."""
-    raw = _clean(raw).strip(" :|-")
+    raw = _clean(raw[:MAX_LINE]).strip(" :|-")
     raw = _POSTED_BY.sub("", raw)
     raw = _CONTRIBUTOR.sub("", raw)
     raw = _NAME_PREFIX.sub("", raw)
     raw = _CONTRIBUTOR.sub("", raw)
     raw = _NAME_CUT.sub("", raw).strip(" :,-|")
     raw = _ROLE_TAIL.sub("", raw)
+    raw = _PARENS.sub("", raw)  # "Julia Hitz (eg)": a desk code after the name
     names: list[str] = []
+    seen = False
     for part in _SPLIT_NAMES.split(raw):
         part = part.strip(" .:,-|()")
         if not part or _DIGIT.search(part) or "@" in part or ":" in part or "http" in part.lower():
             continue
-        if names and part.isupper() and not any(n.isupper() for n in names):
+        if seen and part.isupper() and not any(n.isupper() for n in names):
             break  # "Agence France-Presse, CHARLESTON, ...": a dateline follows the byline
-        if all(w.lower() in _NOT_NAMES for w in part.split()):
+        seen = True
+        if all(w.lower() in _NOT_NAMES for w in part.split()) or part.lower() in _HEADINGS:
             continue
         words = part.split()
         # a lower-case single word can be a user name ("admin"); several words must look like a name
         if len(words) > 5 or len(part) < 2 or ((strict or len(words) > 1) and not _looks_like_name(part)):
             continue
-        low = re.sub(r"[\s.]", "", part.lower())
+        low = _SQUASH.sub("", part.lower())
         if part.lower() in AGENCIES or any(b and (b in low) for b in bad):
             continue
         names.append(part)
@@ -356,6 +379,12 @@ class _Marks:
     author_elements: list[etree._Element] = field(default_factory=list)
     #: ``[@itemprop='author']`` and ``[@rel='author']`` in the whole document.
     itemprop_authors: list[etree._Element] = field(default_factory=list)
+    #: Positions (pre-order index, the document's root left out) of both kinds of byline elements.
+    byline_positions: list[tuple[int, etree._Element]] = field(default_factory=list)
+
+    def bylines(self) -> list[tuple[int, etree._Element]]:
+        """Byline-like and author-markup elements with their positions, in document order."""
+        return self.byline_positions
 
     @property
     def body_dates(self) -> list[etree._Element]:
@@ -436,38 +465,49 @@ def _scan(tree: etree._Element) -> _Marks:
     marks = _Marks()
     root = tree.getroottree().getroot()
     body = root.find("body")
+    pos = -1
     for part in root.iterchildren(etree.Element):
         in_body = part is body
         if in_body:
             marks.body_start = len(marks.dates)
         for el in part.iter(etree.Element):
+            pos += 1
             if el is body:
                 continue
             if in_body and marks.h1 is None and el.tag == "h1":
                 marks.h1, marks.h1_at = el, len(marks.dates)
             if _date_like(el):
                 marks.dates.append(el)
+            byline = False
             if in_body and _author_like(el):
                 marks.author_elements.append(el)
+                byline = True
             if el.get("itemprop") == "author" or el.get("rel") == "author":
                 marks.itemprop_authors.append(el)
+                byline = True
+            if byline and in_body:
+                marks.byline_positions.append((pos, el))
         if in_body:
             marks.body_end = len(marks.dates)
     return marks
 
 
+_BLANK_RUN = re.compile(r"[^\S\n]+")
+
+
 def _page_lines(tree: etree._Element) -> str:
+    """Visible text nodes, one a line; other blanks collapsed to single spaces."""
     parts = []
     for t in _XP_TEXT(tree):
         s = t.strip()
         if s:
             parts.append(s)
-    return "\n".join(parts)
+    return _BLANK_RUN.sub(" ", "\n".join(parts))
 
 
 # "By <a>A</a> and <a>B</a>" comes out as lines "By A" / "and" / "B": a line that is only a
 # connector joins the names around it back into one byline
-_CONNECTOR_LINE = re.compile(r"\n(and|dan|&|,)\n", re.I)
+_CONNECTOR_LINE = linear(r"\n(and|dan|&|,)\n", ignorecase=True)
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
@@ -481,50 +521,172 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return out
 
 
+def _is_account(name: str, bad: set[str]) -> bool:
+    """A shared site account rather than a person: "admin", "redaksi", the outlet's own name."""
+    low = name.lower()
+    squashed = _SQUASH.sub("", low)
+    return (
+        low in _ACCOUNTS
+        or (" " not in name and name.islower())
+        or any(b and len(b) > 2 and b in squashed for b in bad)
+    )
+
+
+_BLOCK_TAGS = frozenset(
+    {"div", "p", "li", "dt", "dd", "br", "h2", "h3", "h4", "h5", "h6", "section", "tr", "td"}
+)
+
+
+def _block_text(el: etree._Element) -> str:
+    """An element's text with " | " where blocks meet ("By Tom Ashdown | BBC News, Norfolk"),
+    so that a role or a date in a block of its own is cut off like one after a bar."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        block = node.tag in _BLOCK_TAGS
+        if block:
+            parts.append(" | ")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in ("script", "style"):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append(" | ")
+
+    walk(el)
+    return _clean("".join(parts)).strip(" |")
+
+
+def _element_names(el: etree._Element, bad: set[str]) -> list[str]:
+    """Names in one byline element: its links' texts when they are names (a byline's role and
+    date stand outside the link: "<a>Richard Adams</a> Education editor"), else its text."""
+    if el.tag == "meta":
+        return _clean_name(el.get("content") or "", bad)
+    text = _block_text(el)
+    if not text or len(text) > 200 or _PHOTO_CREDIT.match(text):
+        return []  # a container far bigger than a byline, or a photo credit
+    named = _clean_name(text, bad)
+    linked = [n for a in el.iter("a") for n in _clean_name(_clean(a.text_content()), bad)]
+    # the links are the names when the byline opens with one ("By <a>A</a> and <a>B</a>"), not
+    # when they follow it ("Elizabeth Gibney | Search for this author in: <a>PubMed</a>")
+    if linked and (not named or named[0].casefold().startswith(linked[0].casefold())):
+        return linked
+    return named
+
+
+_XP_POSITION = etree.XPath("count(preceding::*) + count(ancestor::*) - 1")
+#: How many elements after the headline its byline may stand (kicker, date, share bar between).
+_BYLINE_WINDOW = 150
+#: ...and before it (a byline above the headline).
+_BYLINE_BEFORE = 25
+_NOT_BYLINE_PLACES = frozenset({"form", "figure", "figcaption", "nav", "footer", "label", "button"})
+
+
+def _in_place(el: etree._Element, places: frozenset[str]) -> bool:
+    return any(a.tag in places for a in el.iterancestors())
+
+
+def _first_byline(group: Iterable[etree._Element], bad: set[str]) -> list[str]:
+    """Names of the first byline element that has any, with co-author elements beside it."""
+    first: etree._Element | None = None
+    names: list[str] = []
+    for el in group:
+        if el.tag in _NOT_BYLINE_PLACES or _in_place(el, _NOT_BYLINE_PLACES):
+            continue
+        got = _element_names(el, bad)
+        if not got:
+            continue
+        if first is None:
+            first, names = el, got
+        elif any(a is first for a in el.iterancestors()):
+            continue  # inside the first: its names are already read
+        elif el.getparent() is first.getparent():
+            names += got  # a co-author's element beside the first
+        else:
+            break
+    return _dedupe(names)
+
+
+def _header_bylines(marks: _Marks, headline: etree._Element | None, bad: set[str]) -> list[str]:
+    """The byline printed with the headline: byline elements just after it (or just before it),
+    never those of related stories further down the page."""
+    anchor = headline if headline is not None else marks.h1
+    if anchor is None:
+        return []
+    at = int(_XP_POSITION(anchor))
+    inside = {id(el) for el in anchor.iter()}
+    after, before = [], []
+    for pos, el in marks.bylines():
+        if id(el) in inside:
+            continue
+        if at < pos <= at + _BYLINE_WINDOW:
+            after.append(el)
+        elif at - _BYLINE_BEFORE <= pos < at and not any(a is el for a in anchor.iterancestors()):
+            before.append(el)
+    return _first_byline(after, bad) or _first_byline(reversed(before), bad)
+
+
 def _pick_authors(
-    marks: _Marks, meta: dict[str, list[str]], ld: dict[str, Any], page_text: str, bad: set[str]
+    marks: _Marks,
+    meta: dict[str, list[str]],
+    ld: dict[str, Any],
+    page_text: str,
+    bad: set[str],
+    headline: etree._Element | None = None,
 ) -> list[str]:
+    """Byline people: the byline printed with the headline, then labelled bylines in the text
+    ("Penulis: X", "Laporan wartawan ..., X", "By X"), JSON-LD persons, author markup, the meta
+    author, any byline element. Editors, agencies, the outlet and site accounts are not people;
+    only when no person is named anywhere does the visible byline's account or organisation
+    stand ("By Wikimedia Foundation")."""
     editors: set[str] = set()
     for m in _LABELLED_EDITOR.finditer(page_text):
         for name in _clean_name(m.group(1), bad):
             editors.add(name.casefold())
-    sources: list[list[str]] = []
-    visible: list[str] = []
+
+    def people(names: Iterable[str]) -> list[str]:
+        return [n for n in _dedupe(names) if n.casefold() not in editors and not _is_account(n, bad)]
+
+    # names are read without the site's own words (``bad``); people() then leaves out the outlet
+    none: set[str] = set()
+    labelled: list[str] = []
+    bare: list[str] = []
     for m in _LAPORAN.finditer(page_text[:20000]):
-        visible.extend(_clean_name(m.group(1), bad))
+        labelled.extend(_clean_name(m.group(1), none))
     for m in _LABELLED_AUTHOR.finditer(_CONNECTOR_LINE.sub(r" \1 ", page_text)):
-        bare = _BARE_BY.match(m.group(0)) is not None
-        visible.extend(_clean_name(m.group(1), bad, strict=bare))
-    for m in _JOURNALIST.finditer(page_text):
-        visible.extend(_clean_name(m.group(1), bad))
-    sources.append(visible)
-    by_class: list[str] = []
-    for el in marks.author_elements[:8]:
-        text = el.text_content()
-        if text and len(text) < 150:
-            by_class.extend(_clean_name(text, bad))
-    sources.append(by_class)
-    sources.append(
-        [n for v in (ld.get("author"),) if v for raw in _ld_names(v) for n in _clean_name(raw, bad)]
-    )
-    sources.append(
-        [n for raw in meta.get("author", []) + meta.get("article:author", []) for n in _clean_name(raw, bad)]
-    )
-    prop: list[str] = []
-    for el in marks.itemprop_authors[:6]:
-        text = el.get("content") or el.text_content()
-        if text and len(text) < 120:
-            prop.extend(_clean_name(text, bad))
-    sources.append(prop)
-    for names in sources:
-        names = [n for n in _dedupe(names) if n.casefold() not in editors]
-        if names:
-            return names[:6]
+        if _BARE_BY.match(m.group(0).lstrip()) is not None:
+            if not bare:  # the first "By X" in running text, not every related story's
+                bare = _clean_name(m.group(1), none, strict=True)
+        else:
+            labelled.extend(_clean_name(m.group(1), none))
+    journalist: list[str] = []
+    m = _JOURNALIST.search(page_text)
+    if m:
+        journalist = _clean_name(m.group(1), none)
+    from_ld = [n for v in (ld.get("author"),) if v for raw in _ld_names(v) for n in _clean_name(raw, none)]
+    from_meta = [
+        n for raw in meta.get("author", []) + meta.get("article:author", []) for n in _clean_name(raw, none)
+    ]
+    from_prop = _first_byline(marks.itemprop_authors[:12], none)
+    anywhere = _first_byline(marks.author_elements[:40], none)
+    header = _header_bylines(marks, headline, none)
+    for names in (header, labelled, bare, journalist, from_ld, from_prop, from_meta, anywhere):
+        found = people(names)
+        if found:
+            return found[:6]
+    # no person named: the account or organisation the page itself shows as its byline
+    for names in (header, labelled, from_prop, anywhere):
+        shown = [n for n in _dedupe(names) if n.casefold() not in editors]
+        if shown:
+            return shown[:2]
     return []
 
 
 def _zone_for_page(tree: etree._Element, page_text: str, default: tzinfo) -> tzinfo:
-    m = re.search(r"\d{1,2}[:.]\d{2}\s*(?:WITA|WIB|WIT)\b", page_text)
+    m = _PAGE_ZONE.search(page_text)
     if m:
         zone = zone_of(m.group(0))
         if zone is not None:
@@ -539,8 +701,15 @@ def _normalise_zone(dt: datetime, page_zone: tzinfo) -> datetime:
     return dt
 
 
+_PAGE_ZONE = linear(r"\d{1,2}[:.]\d{2} ?(?:WITA|WIB|WIT)\b")
+_CLOCK = re.compile(r"\d{1,2}[:.]\d{2}")
+_EXPLICIT_OFFSET = re.compile(r"[+-]\d{2}:?\d{2}$|Z$")
+_SQUASH = re.compile(r"[\s.]")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def _has_time(value: str) -> bool:
-    return bool(re.search(r"\d{1,2}[:.]\d{2}", value))
+    return bool(_CLOCK.search(value))
 
 
 def _pick_date(values: Iterable[str | None], zone_name: str, page_zone: tzinfo) -> str | None:
@@ -551,7 +720,7 @@ def _pick_date(values: Iterable[str | None], zone_name: str, page_zone: tzinfo) 
         dt = parse_indonesian_datetime(value, zone_name)
         if dt is None:
             continue
-        if zone_of(value) is None and not re.search(r"[+-]\d{2}:?\d{2}$|Z$", value.strip()):
+        if zone_of(value) is None and not _EXPLICIT_OFFSET.search(value.strip()):
             dt = dt.replace(tzinfo=page_zone)
         dt = _normalise_zone(dt, page_zone)
         if _has_time(value):
@@ -560,21 +729,49 @@ def _pick_date(values: Iterable[str | None], zone_name: str, page_zone: tzinfo) 
     return fallback.isoformat() if fallback else None
 
 
+_XP_SHOWN_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+
+
+def _near_headline(headline: etree._Element) -> list[str]:
+    """Text lines of the elements right after the headline (and of its own block's next ones):
+    where a dateline stands even when no class names it ("Oleh: X  Kamis, 5 November 2015 11:52",
+    "Dipublikasikan: 26 September 2023 pukul 15.20 WITA")."""
+    lines: list[str] = []
+    node: etree._Element | None = headline
+    for _ in range(2):
+        if node is None or node.tag == "body":
+            break
+        for sib in list(node.itersiblings())[:3]:
+            if not isinstance(sib.tag, str) or sib.tag in ("script", "style"):
+                continue
+            for t in _XP_SHOWN_TEXT(sib)[:40]:
+                text = _clean(t)
+                if text:
+                    lines.append(text)
+        if lines:
+            break
+        node = node.getparent()
+    return lines
+
+
 def _visible_date(
     marks: _Marks, zone_name: str, headline: etree._Element | None
 ) -> tuple[datetime | None, tzinfo | None]:
     """The date printed with the headline, and the zone it names, if any.
 
-    Looked for first in the headline's own header block (its parent and grandparent), then in
-    date-like elements after the first h1, then just before it, then anywhere. A value naming its
-    zone (WIB/WITA/WIT) wins over one that does not; only values with a clock time count."""
-    groups: list[list[etree._Element]] = []
+    Looked for first in date-like elements of the headline's own block (its parent), then in the
+    text right after the headline whatever its markup, then in date-like elements of the
+    grandparent, after the first h1, just before it, then anywhere. A value naming its zone wins
+    over one that does not; only values with a clock time count."""
+    groups: list[list[etree._Element] | list[str]] = []
     if headline is not None:
         scope = headline.getparent()
-        for _ in range(2):
+        for level in range(2):
             if scope is None or scope.tag == "body":
                 break
             groups.append(marks.dates_within(scope, 6))
+            if level == 0:
+                groups.append(_near_headline(headline))
             scope = scope.getparent()
         groups.append(marks.dates_after_h1(8))
         groups.append(list(reversed(marks.dates_before_h1(4))))
@@ -582,7 +779,7 @@ def _visible_date(
     for group in groups:
         fallback: tuple[datetime | None, tzinfo | None] = (None, None)
         for el in group:
-            text = _clean(el.text_content())
+            text = el if isinstance(el, str) else _clean(el.text_content())
             if not 6 <= len(text) <= 200 or not _has_time(text):
                 continue
             dt = parse_indonesian_datetime(text, zone_name)
@@ -598,9 +795,51 @@ def _visible_date(
     return None, None
 
 
-_VISIBLE_DATE = re.compile(
-    r"[^\n]{0,40}\d{1,4}[/\s.-][^\n]{1,20}\d{2,4}[^\n]{0,6}\d{1,2}[:.]\d{2}[^\n]{0,12}(?:WIB|WITA|WIT)\b"
+_VISIBLE_DATE = linear(
+    r"[^\n]{0,40}\d{1,4}[/ .\n-][^\n]{1,20}\d{2,4}[^\n]{0,6}\d{1,2}[:.]\d{2}[^\n]{0,12}(?:WIB|WITA|WIT)\b"
 )
+
+
+def _with_seconds(visible: datetime, machine: str | None) -> datetime:
+    """The printed date with the machine date's seconds, when both name the same minute (pages
+    print minutes; the CMS keeps seconds)."""
+    if machine is None or visible.second:
+        return visible
+    exact = datetime.fromisoformat(machine)
+    if exact.tzinfo is None:
+        return visible
+    shown = exact.astimezone(visible.tzinfo)
+    if shown.replace(second=0, microsecond=0) == visible.replace(microsecond=0):
+        return visible.replace(second=shown.second)
+    return visible
+
+
+_TAGS = load("tags")
+_SITEWIDE = frozenset(p.casefold() for p in _TAGS["sitewide"]["phrases"])
+_TAG_LABEL = re.compile(r"^\s*" + alternation(_TAGS["sitewide"]["labels"]) + r"\s*:", re.I)
+_TAG_PATTERNS = re.compile(
+    "|".join(
+        "^" + r"\s+".join(".{1,40}" if w == "*" else re.escape(w) for w in p.split()) + "$"
+        for p in _TAGS["sitewide"]["patterns"]
+    ),
+    re.I,
+)
+
+
+def _own_tags(raw: Iterable[str], site_tokens: Iterable[str]) -> list[str]:
+    """The article's own tags: not the keywords a site puts on every page ("berita terkini",
+    its own name), nor labels that slipped into the keywords ("Editor: Admin")."""
+    site = {t for t in site_tokens if len(t) > 2}
+    out = []
+    for tag in raw:
+        tag = _clean(tag)[:200]
+        if not tag or _TAG_LABEL.match(tag):
+            continue
+        key = tag.casefold()
+        if key in _SITEWIDE or _TAG_PATTERNS.match(key) or _SQUASH.sub("", key) in site:
+            continue
+        out.append(tag)
+    return _dedupe(out)
 
 
 def _abs_url(value: str | None, base: str) -> str | None:
@@ -625,7 +864,7 @@ def read_metadata(
     md = Metadata(site_name=site_name)
     md.title, headline = _pick_title(tree, meta, ld, url, site_name, outlet)
     bad = set(_site_tokens(url, site_name, outlet)) | {"redaksi", "tim redaksi"}
-    md.authors = _pick_authors(marks, meta, ld, page_text, {b for b in bad if len(b) > 2})
+    md.authors = _pick_authors(marks, meta, ld, page_text, {b for b in bad if len(b) > 2}, headline)
 
     default_zone = zone_for(timezone_name)
     page_zone = _zone_for_page(tree, page_text, default_zone)
@@ -665,7 +904,7 @@ def read_metadata(
     elif visible is not None and (
         machine is None or abs(datetime.fromisoformat(machine) - visible) < timedelta(days=1)
     ):
-        md.published = visible.isoformat()
+        md.published = _with_seconds(visible, machine).isoformat()
     else:
         md.published = machine
     modified = [_ld_str(ld.get("dateModified")) if ld else None]
@@ -684,7 +923,7 @@ def read_metadata(
     if not tags:
         raw = _first(meta, "news_keywords", "keywords")
         tags = raw.split(",") if raw else []
-    md.tags = _dedupe(t for t in (_clean(t) for t in tags) if t)
+    md.tags = _own_tags(tags, _site_tokens(url, site_name, outlet))
 
     md.description = _first(meta, "og:description", "description", "twitter:description") or (
         _ld_str(ld.get("description")) if ld else None

@@ -44,7 +44,9 @@ class ExtractOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     favor_precision: bool = Field(
-        True, description="Trafilatura `favor_precision`: prefer leaving out doubtful blocks."
+        False,
+        description="Trafilatura `favor_precision`: prefer leaving out doubtful blocks. Off: kliping's own "
+        "rules remove the boilerplate, and precision mode loses story blocks (docs/extraction.md).",
     )
     favor_recall: bool = Field(
         False, description="Trafilatura `favor_recall`: prefer keeping doubtful blocks (overrides precision)."

@@ -66,6 +66,10 @@ def test_quick_bench_runs_end_to_end_and_writes_results(corpus_dir: Path, tmp_pa
     assert run["kliping_crawl"]["peak_rss_mb"] > 0
     assert {"B1.ratio_full_vs_bare", "B2.scaling_1p_to_2p"} <= result["verdicts"].keys()
     assert "| kliping crawl" in result_file.with_suffix(".md").read_text()
+    # B6: extraction cost on synthetic pages (and Trafilatura's pages when the suite is there)
+    assert result["B6"]["synthetic"]["pages"] > 0
+    assert result["B6"]["synthetic"]["ratio_bare_vs_kliping"] > 0
+    assert "B6.ratio_synthetic" in result["verdicts"]
 
 
 def test_unknown_benchmark_is_one_line_and_exit_2() -> None:

@@ -125,7 +125,7 @@ def test_options_from_settings_reads_kliping_extract_keys() -> None:
         {"KLIPING_EXTRACT_FAST": "true", "KLIPING_EXTRACT_MIN_TEXT_CHARS": "50", "OTHER": 1}
     )
     assert options.fast is True and options.min_text_chars == 50
-    assert options.favor_precision is True  # default kept
+    assert options.favor_precision is False  # default kept
 
 
 def test_options_from_empty_settings_are_the_defaults() -> None:
@@ -135,7 +135,7 @@ def test_options_from_empty_settings_are_the_defaults() -> None:
 def test_one_trafilatura_options_object_is_built_per_options() -> None:
     options = ExtractOptions.from_settings({})
     assert options.extractor is options.extractor
-    assert options.extractor.focus == "precision" and options.extractor.comments is False
+    assert options.extractor.focus == "balanced" and options.extractor.comments is False
 
 
 def test_boilerplate_rules_can_be_switched_off() -> None:

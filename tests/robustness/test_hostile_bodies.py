@@ -1,6 +1,6 @@
 """With kliping's default limits (no overrides), a gzip bomb is refused once unpacked past
 DOWNLOAD_MAXSIZE and a huge body is cut off: both counted, neither held whole in memory, the
-good pages written. The memory of three bombs at once is measured by ``make bench`` (B5)."""
+good pages written. The memory of three bombs at once is measured by ``make bench`` (B7)."""
 
 from __future__ import annotations
 
