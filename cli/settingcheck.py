@@ -146,11 +146,29 @@ def _value_problem(name: str, value: Any, default: Any) -> str | None:
     problem = _problem(value, default)
     if problem is None and name in CHOICES:
         problem = _choice_problem(value, CHOICES[name], many=isinstance(default, list | tuple))
+    if problem is None and name == "KLIPING_ALLOWED_DESTINATIONS":
+        problem = _allowlist_problem(value)
     if problem is None and name in RANGES:
         low, high = RANGES[name]
         if not low <= int(str(value).strip()) <= high:
             problem = f"is out of range (expected {low} to {high})"
     return f"setting {name}: {value!r} {problem}" if problem else None
+
+
+def _items(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return json.loads(value) if value.strip().startswith("[") else value.split(",")
+    return list(value)
+
+
+def _allowlist_problem(value: Any) -> str | None:
+    from fetch.destinations import AllowlistError, DestinationPolicy  # pure: no Scrapy import
+
+    try:
+        DestinationPolicy.from_setting(str(item) for item in _items(value))
+    except AllowlistError as exc:
+        return f"has a bad entry: {exc} (see docs/security.md)"
+    return None
 
 
 def _choice_problem(value: Any, choices: tuple[str, ...], *, many: bool) -> str | None:

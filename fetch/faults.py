@@ -39,6 +39,9 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
+from fetch.guard import BlockedDestination
+from fetch.redirects import UnsupportedRedirect
+
 logger = logging.getLogger(__name__)
 
 #: Exception class names (Scrapy's and Twisted's) -> kliping's error reason.
@@ -63,6 +66,10 @@ WRAPPER_REASONS: dict[str, str] = {
     "ResponseFailed": "download_failed",
     "ResponseNeverReceived": "download_failed",
 }
+
+#: Refusals that count and log themselves where they are raised (fetch/guard.py, fetch/redirects.py):
+#: an errback that gets one has nothing to add.
+COUNTED_AT_SOURCE: tuple[type[Exception], ...] = (BlockedDestination, UnsupportedRedirect)
 
 #: ``IgnoreRequest`` from the ``HttpCompressionMiddleware``: a body bigger than DOWNLOAD_MAXSIZE unzipped.
 _BOMB = "during decompression"
@@ -123,6 +130,10 @@ def failure_reason(exc: BaseException) -> Reason:
     if isinstance(exc, HttpError):
         return Reason("errors", f"http_{exc.response.status}")
     text = str(exc)
+    if isinstance(exc, BlockedDestination):
+        return Reason("skipped", "blocked_destination")
+    if isinstance(exc, UnsupportedRedirect):
+        return Reason("skipped", "unsupported_redirect")
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return Reason("skipped", "robots")
@@ -201,6 +212,7 @@ class FaultCounter:
 
 
 __all__ = [
+    "COUNTED_AT_SOURCE",
     "EXCEPTION_REASONS",
     "FaultCounter",
     "Reason",

@@ -19,7 +19,17 @@ BROKEN = "kliping/invariants/broken"
 SUMMARY_PATH = "kliping/monitor/summary_path"
 
 #: Skip reasons always listed (zero when none), so runs compare line by line.
-SKIP_REASONS = ("robots", "already_seen", "not_article", "too_large", "not_html")
+SKIP_REASONS = (
+    "robots",
+    "already_seen",
+    "not_article",
+    "too_large",
+    "not_html",
+    "blocked_destination",
+    "unsupported_redirect",
+)
+#: Stats key listing the destination guard's refusals (``{url, address, reason}``; fetch/guard.py).
+BLOCKED_DESTINATIONS = "kliping/blocked_destinations"
 #: Scrapy's own stats keys shown under kliping's reasons: the one place they are mapped
 #: (docs/operating.md). Faults Scrapy gives no stat for, or only an ambiguous one, are counted at the
 #: source under ``kliping/errors/*`` and ``kliping/skipped/*`` (fetch/faults.py).
@@ -115,6 +125,7 @@ def build_summary(
         "skipped": skipped,
         "errors": _prefixed(stats, "kliping/errors/"),
         "retried": retried,
+        "blocked_destinations": [dict(entry) for entry in stats.get(BLOCKED_DESTINATIONS) or []],
         "bad_input": {"url_lines": _int(stats, "kliping/bad_input/url_lines")},
         "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
         "per_outlet": {name: dict(counts) for name, counts in sorted((per_outlet or {}).items())},
@@ -159,6 +170,10 @@ def render_table(summary: Mapping[str, Any]) -> str:
         ("articles written", str(summary["articles"]["written"])),
     ]
     rows += [(f"skipped: {reason}", str(n)) for reason, n in summary["skipped"].items() if n]
+    rows += [
+        ("  blocked", f"{entry['url']} ({entry['address']}: {entry['reason']})")
+        for entry in summary.get("blocked_destinations", [])[:5]
+    ]
     rows += [(f"error: {kind}", str(n)) for kind, n in summary["errors"].items()]
     retried = summary["retried"]
     if retried["requests"]:

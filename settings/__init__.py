@@ -44,7 +44,11 @@ DOWNLOAD_HANDLERS = {
     "http": "fetch.wirehead.WireHeadDownloadHandler",
     "https": "fetch.wirehead.WireHeadDownloadHandler",
 }
+# The destination guard (docs/security.md): Twisted connects only to addresses this resolver checked.
+TWISTED_DNS_RESOLVER = "fetch.guard.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: a request to an internal address is refused before anything (robots.txt) is sent.
+    "fetch.guard.DestinationGuard": 50,
     # RFC 9309: a robots.txt that answers 5xx or cannot be fetched disallows the host (Scrapy's
     # own middleware reads it as allow-all).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -53,6 +57,8 @@ DOWNLOADER_MIDDLEWARES = {
     "fetch.proxy.ProxyMiddleware": 740,
     # Below the RetryMiddleware (550): counts robots.txt faults and redirect loops once, at the end.
     "fetch.faults.FaultCounter": 540,
+    # Just outside the RedirectMiddleware (600): names the redirects it will not follow (ftp:, data:...).
+    "fetch.redirects.UnsupportedRedirects": 610,
 }
 
 EXTENSIONS = {

@@ -59,6 +59,12 @@ KLIPING_REDIS_ROUND_KEEP = 86400
 #: Forward proxy every request goes through (``http://host:port``), e.g. the replay web; empty: none.
 KLIPING_PROXY = ""
 
+#: Destinations the guard lets through although they are internal (docs/security.md): CIDRs or
+#: addresses (``10.20.0.0/16``, ``127.0.0.1``, ``::1``) and host names (``intranet.example``,
+#: ``*.corp.example``). Empty: no loopback, private, link-local (cloud metadata), multicast or
+#: reserved address is ever requested, whatever name or redirect leads there.
+KLIPING_ALLOWED_DESTINATIONS: list[str] = []
+
 #: Contact URL put in the User-Agent, so site operators can reach whoever runs the crawl.
 KLIPING_CONTACT_URL = "https://github.com/kliping/kliping"
 
