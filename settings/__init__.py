@@ -62,6 +62,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
+    # First: credentials are masked in every log line from here on, Scrapy's settings line included.
+    "monitor.secrets.SecretRedaction": -100,
     # Before the FeedExporter (0), so it sees the feed slots an item is about to be written to.
     "pipelines.seen.SeenTracker": -10,
     "fetch.quietlog.QuietNetworkErrors": 0,
