@@ -10,7 +10,9 @@ installs a log record factory that replaces, in the message and in a traceback's
 - the user and password part of any URL (``scheme://user:password@host``) by ``***@``,
 
 so the stderr log, ``LOG_FILE``, scrapyd's job log and anything else that logs through Python's
-logging get the masked text. The factory wraps the one before it and is installed once per process.
+logging get the masked text. A record is masked when a handler formats it, so records below every
+handler's level (Scrapy's DEBUG line per scraped item) cost nothing. The factory wraps the one
+before it and is installed once per process.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import traceback
 from collections.abc import Iterable
 from typing import Any
 
@@ -70,19 +71,33 @@ REDACTOR = Redactor()
 _installed = False
 
 
+class RedactedRecord(logging.LogRecord):
+    """A log record whose message and traceback text come out masked.
+
+    Masked when a handler formats it, not when it is made: Scrapy logs every scraped item at
+    DEBUG, and a record no handler emits is never formatted at all.
+    """
+
+    def getMessage(self) -> str:
+        return REDACTOR(super().getMessage())
+
+    @property
+    def exc_text(self) -> str | None:
+        return self.__dict__.get("_exc_text")
+
+    @exc_text.setter
+    def exc_text(self, text: str | None) -> None:
+        # Formatter.format stores the formatted traceback here before it writes it.
+        self.__dict__["_exc_text"] = REDACTOR(text) if text else text
+
+
 def _redacted_record(factory: Any) -> Any:
     def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record: logging.LogRecord = factory(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a record whose arguments do not fit: logging reports it itself later
-            return record
-        masked = REDACTOR(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        if record.exc_info and record.exc_info[0] is not None:
-            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-            record.exc_text = REDACTOR(text)
+        if type(record) is logging.LogRecord:
+            exc_text = record.exc_text
+            record.__class__ = RedactedRecord
+            record.exc_text = exc_text
         return record
 
     return make
