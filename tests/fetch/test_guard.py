@@ -21,7 +21,7 @@ import pytest
 
 from fetch.destinations import DestinationPolicy
 from replayweb import ReplayWeb
-from tests.conftest import REPO, Kliping, Result
+from tests.conftest import FIXTURE_OUTLETS, FIXTURE_SITE, REPO, Kliping, Result, site_articles
 from tests.fetch.loopback import AcceptCounter
 from tests.fetch.rebinding import ANSWERS_VARIABLE, LOG_VARIABLE
 from tests.warcs import records, warc_files
@@ -321,3 +321,41 @@ def test_a_bad_allowlist_entry_is_bad_input(kliping: Kliping) -> None:
         "kliping scrape: setting KLIPING_ALLOWED_DESTINATIONS: '10.0.0.0/33' has a bad entry: '10.0.0.0/33' "
         "is neither a CIDR, an IP address nor a host name (see docs/security.md)"
     ]
+
+
+def test_an_outlet_crawl_refuses_internal_sitemaps_feed_entries_and_redirects(tmp_path: Path) -> None:
+    robots = (FIXTURE_SITE.parent / "robots.txt").read_text(encoding="utf-8")
+    robots += (
+        "Sitemap: http://169.254.169.254/latest/meta-data/sitemap.xml\n"
+        "Sitemap: https://www.kabarcontoh.id/sitemap-index.xml\n"
+    )
+    index = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<sitemap><loc>http://10.0.0.5/sitemap.xml</loc></sitemap></sitemapindex>\n"
+    )
+    redirected = site_articles()[2]
+    with ReplayWeb([FIXTURE_SITE]) as web:
+        web.add("https://www.kabarcontoh.id/robots.txt", robots.encode())
+        web.add("https://www.kabarcontoh.id/sitemap-index.xml", index.encode())
+        web.fault(redirected, redirect="http://[::ffff:127.0.0.1]/admin")
+        result = Kliping(tmp_path)(
+            "crawl",
+            "kabarcontoh",
+            "--proxy",
+            web.proxy_url,
+            "-s",
+            f"KLIPING_OUTLETS_DIRS={FIXTURE_OUTLETS}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+        )
+        asked = {host_of(r.url) for r in web.requests}
+    assert result.code == 0, result.stderr
+    assert asked == {"www.kabarcontoh.id"}
+    summary = Crawl(tmp_path, result, web).summary
+    assert {e["url"] for e in summary["blocked_destinations"]} == {
+        "http://169.254.169.254/latest/meta-data/sitemap.xml",
+        "http://10.0.0.5/sitemap.xml",
+        "http://[::ffff:127.0.0.1]/admin",
+    }
+    assert summary["articles"]["written"] == 2
