@@ -7,6 +7,7 @@ web as their proxy, no packet can leave loopback even if the destination guard f
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 from rwhelpers import fetch, raw_exchange, split_response
@@ -26,13 +27,15 @@ def test_an_unknown_url_is_answered_404_without_a_connection_to_its_host(web: Re
 
 
 def test_a_connect_tunnel_is_ended_by_the_replay_web_itself(web: ReplayWeb) -> None:
-    with AcceptCounter() as target:
-        data, _ = raw_exchange(
-            web,
-            f"CONNECT {target.host}:{target.port} HTTP/1.1\r\nHost: {target.host}:{target.port}\r\n\r\n"
-            f"GET /x HTTP/1.1\r\nHost: {target.host}\r\nConnection: close\r\n\r\n".encode(),
-        )
-        assert data.startswith(b"HTTP/1.1 200 Connection established")
+    with AcceptCounter() as target, socket.create_connection(("127.0.0.1", web.port), timeout=10) as sock:
+        target_name = f"{target.host}:{target.port}"
+        sock.sendall(f"CONNECT {target_name} HTTP/1.1\r\nHost: {target_name}\r\n\r\n".encode())
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            chunk = sock.recv(1)
+            assert chunk, head
+            head += chunk
+        assert head.startswith(b"HTTP/1.1 200 Connection established")
         assert target.accepted == 0
 
 
@@ -47,7 +50,9 @@ def test_a_redirect_fault_is_only_answered_never_followed(web: ReplayWeb) -> Non
 
 def test_the_redirect_body_keeps_its_target_as_text(web: ReplayWeb) -> None:
     web.fault("http://berita.contoh.id/a", redirect='javascript:alert("x")<script>')
-    data, _ = raw_exchange(web, b"GET http://berita.contoh.id/a HTTP/1.1\r\nHost: berita.contoh.id\r\n\r\n")
+    data, _ = raw_exchange(
+        web, b"GET http://berita.contoh.id/a HTTP/1.1\r\nHost: berita.contoh.id\r\nConnection: close\r\n\r\n"
+    )
     _, _, body = split_response(data)
     assert b"<script>" not in body
     assert b"javascript:alert(&quot;x&quot;)&lt;script&gt;" in body
