@@ -26,8 +26,8 @@ Headers = Sequence[tuple[str, str]]
 # would make a reader try to de-chunk an already de-chunked body, so it is kept under this name.
 _FRAMING_HEADERS = {"transfer-encoding"}
 ORIG_FRAMING_PREFIX = "X-Kliping-Orig-"
-# Credentials for the proxy never reach the archive.
-_SECRET_REQUEST_HEADERS = {"proxy-authorization"}
+# Credentials for the proxy or the site never reach the archive (docs/security.md).
+_SECRET_REQUEST_HEADERS = {"proxy-authorization", "authorization"}
 
 
 def warc_date(moment: datetime) -> str:

@@ -39,6 +39,8 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
+from fetch.guard import BlockedDestination
+from fetch.redirects import UnsupportedRedirect
 from fetch.shutdown import DownloadStopped
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,10 @@ WRAPPER_REASONS: dict[str, str] = {
     "ResponseFailed": "download_failed",
     "ResponseNeverReceived": "download_failed",
 }
+
+#: Refusals that count and log themselves where they are raised (fetch/guard.py, fetch/redirects.py):
+#: an errback that gets one has nothing to add.
+COUNTED_AT_SOURCE: tuple[type[Exception], ...] = (BlockedDestination, UnsupportedRedirect)
 
 #: ``IgnoreRequest`` from the ``HttpCompressionMiddleware``: a body bigger than DOWNLOAD_MAXSIZE unzipped.
 _BOMB = "during decompression"
@@ -145,6 +151,10 @@ def failure_reason(exc: BaseException) -> Reason:
         return Reason("skipped", "host_unreachable")
     if isinstance(exc, DownloadStopped):
         return Reason("skipped", "stopped")  # cancelled at the stop deadline: owed to the next run
+    if isinstance(exc, BlockedDestination):
+        return Reason("skipped", "blocked_destination")
+    if isinstance(exc, UnsupportedRedirect):
+        return Reason("skipped", "unsupported_redirect")
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return Reason("skipped", "robots")
@@ -224,6 +234,7 @@ class FaultCounter:
 
 
 __all__ = [
+    "COUNTED_AT_SOURCE",
     "EXCEPTION_REASONS",
     "FaultCounter",
     "Reason",

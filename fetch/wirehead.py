@@ -28,11 +28,12 @@ from scrapy.core.downloader.handlers.http11 import (
     _LenientHTTPClientParser,
     _ScrapyAgent,
 )
-from scrapy.exceptions import ResponseDataLossError
+from scrapy.exceptions import CannotResolveHostError, ResponseDataLossError
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.web._newclient import HEADER
 
+from fetch.guard import refuse, resolver_refusal
 from fetch.shutdown import InflightDownloads
 
 if TYPE_CHECKING:
@@ -125,6 +126,13 @@ class WireHeadDownloadHandler(HTTP11DownloadHandler):
         try:
             with self._inflight.track(request, download), wrap_twisted_exceptions():
                 return await maybe_deferred_to_future(download)
+        except CannotResolveHostError:
+            # The destination guard's resolver hands on no address it refused: say so, instead
+            # of a DNS failure that the retry middleware would try again.
+            refusal = resolver_refusal(request)
+            if refusal is not None:
+                raise refuse(self._crawler, request, refusal) from None
+            raise
         except ResponseDataLossError:
             if not self._fail_on_dataloss_warned:
                 logger.warning(get_dataloss_msg(request.url))

@@ -22,7 +22,17 @@ SUMMARY_PATH = "kliping/monitor/summary_path"
 OWED_PREFIX = "kliping/owed/"
 
 #: Skip reasons always listed (zero when none), so runs compare line by line.
-SKIP_REASONS = ("robots", "already_seen", "not_article", "too_large", "not_html")
+SKIP_REASONS = (
+    "robots",
+    "already_seen",
+    "not_article",
+    "too_large",
+    "not_html",
+    "blocked_destination",
+    "unsupported_redirect",
+)
+#: Stats key listing the destination guard's refusals (``{url, address, reason}``; fetch/guard.py).
+BLOCKED_DESTINATIONS = "kliping/blocked_destinations"
 #: Scrapy's own stats keys shown under kliping's reasons: the one place they are mapped
 #: (docs/operating.md). Faults Scrapy gives no stat for, or only an ambiguous one, are counted at the
 #: source under ``kliping/errors/*`` and ``kliping/skipped/*`` (fetch/faults.py).
@@ -147,6 +157,7 @@ def build_summary(
         "skipped": skipped,
         "errors": _prefixed(stats, "kliping/errors/"),
         "retried": retried,
+        "blocked_destinations": [dict(entry) for entry in stats.get(BLOCKED_DESTINATIONS) or []],
         "bad_input": {"url_lines": _int(stats, "kliping/bad_input/url_lines")},
         # Remote output (archive/stores/extension.py): files sent, files the run's last pass could
         # not send, and files waiting in the local spool for the next run or `kliping upload`.
@@ -213,6 +224,10 @@ def render_table(summary: Mapping[str, Any]) -> str:
         # Listed, but taken down (or never there): counted under their HTTP error, not failures.
         rows.append(("articles gone (404/410)", str(summary["articles"]["gone"])))
     rows += [(f"skipped: {reason}", str(n)) for reason, n in summary["skipped"].items() if n]
+    rows += [
+        ("  blocked", f"{entry['url']} ({entry['address']}: {entry['reason']})")
+        for entry in summary.get("blocked_destinations", [])[:5]
+    ]
     rows += [(f"error: {kind}", str(n)) for kind, n in summary["errors"].items()]
     retried = summary["retried"]
     if retried["requests"]:

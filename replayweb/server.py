@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip as gzip_module
+import html
 import logging
 import mimetypes
 import os
@@ -511,7 +512,7 @@ class ReplayServer:
         length: int | None
         if fault is not None and fault.redirect is not None:
             status = fault.redirect_status
-            body = f'<html><body><a href="{fault.redirect}">moved</a></body></html>\n'.encode()
+            body = f'<html><body><a href="{html.escape(fault.redirect)}">moved</a></body></html>\n'.encode()
             hdrs += [("Location", fault.redirect), ("Content-Type", "text/html")]
             _merge_headers(hdrs, fault.headers)
         else:

@@ -52,7 +52,11 @@ DOWNLOAD_HANDLERS = {
     "http": "fetch.wirehead.WireHeadDownloadHandler",
     "https": "fetch.wirehead.WireHeadDownloadHandler",
 }
+# The destination guard (docs/security.md): Twisted connects only to addresses this resolver checked.
+TWISTED_DNS_RESOLVER = "fetch.guard.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: a request to an internal address is refused before anything (robots.txt) is sent.
+    "fetch.guard.DestinationGuard": 50,
     # RFC 9309: a robots.txt that answers 5xx or cannot be fetched disallows the host (Scrapy's
     # own middleware reads it as allow-all).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -63,12 +67,16 @@ DOWNLOADER_MIDDLEWARES = {
     "fetch.faults.FaultCounter": 540,
     # Next to the download handler: a download cancelled at the stop deadline is never retried.
     "fetch.shutdown.StopDeadlineMiddleware": 990,
+    # Just outside the RedirectMiddleware (600): names the redirects it will not follow (ftp:, data:...).
+    "fetch.redirects.UnsupportedRedirects": 610,
 }
 
 # The run's lifecycle (docs/reliability.md, "The run's lifecycle"; lifecycle/__init__.py lists
 # its stages, and tests/lifecycle/test_contract.py checks this order against them). Recovery is
 # not here: it is a step of its own, done before Scrapy builds any of these (lifecycle/startup.py).
 EXTENSIONS = {
+    # First: credentials are masked in every log line from here on, Scrapy's settings line included.
+    "monitor.secrets.SecretRedaction": -100,
     # Before the FeedExporter (0), so it sees the feed slots an item is about to be written to;
     # it settles each article once durable, and ends the run in the frontier last.
     "lifecycle.extension.RunLifecycle": -10,

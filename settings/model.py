@@ -128,7 +128,20 @@ def _state_uri(value: str) -> str:
 
 
 #: A list of strings, from a list, a JSON list or comma-separated text.
+def _allowlist(value: list[str]) -> list[str]:
+    """``value`` when every entry is a CIDR, an address or a host name (docs/security.md)."""
+    # Pure (no Scrapy, no Twisted): the guard's own parser, so the check and the guard agree.
+    from fetch.destinations import AllowlistError, DestinationPolicy
+
+    try:
+        DestinationPolicy.from_setting(value)
+    except AllowlistError as exc:
+        raise ValueError(f"has a bad entry: {exc} (see docs/security.md)") from exc
+    return value
+
+
 StrList = Annotated[list[str], BeforeValidator(_split_list)]
+Allowlist = Annotated[list[str], BeforeValidator(_split_list), AfterValidator(_allowlist)]
 #: A mapping of names to dotted paths (None switches an entry off), from a dict or a JSON object.
 DottedPaths = Annotated[dict[str, str | None], BeforeValidator(_json_object)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
@@ -231,6 +244,14 @@ class _KlipingCore(_Settings):
     KLIPING_PROXY: HttpUrl = setting(
         "",
         "Forward proxy every request goes through (`http://host:port`), e.g. the replay web; empty: none.",
+        section="fetching",
+    )
+    KLIPING_ALLOWED_DESTINATIONS: Allowlist = setting(
+        [],
+        "Destinations the guard lets through although they are internal (docs/security.md): CIDRs or "
+        "addresses (`10.20.0.0/16`, `127.0.0.1`, `::1`) and host names (`intranet.example`, "
+        "`*.corp.example`). Empty: no loopback, private, link-local (cloud metadata), multicast or "
+        "reserved address is ever requested, whatever name or redirect leads there.",
         section="fetching",
     )
     KLIPING_CONTACT_URL: str = setting(

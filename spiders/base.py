@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 from archive.extension import DATE_META_KEY, WARC_META_KEY
 from archive.reader import charset_from_content_type
 from cli.common import EXIT_BAD_INPUT, EXIT_LOCKED, EXIT_NO_SPACE, EXIT_STATE
-from fetch.faults import describe_exception, failure_reason
+from fetch.faults import COUNTED_AT_SOURCE, describe_exception, failure_reason
 from settings.outlets import OutletConfigError
 from settings.runinfo import new_run_id
 from spiders.items import Page, StoryItem
@@ -122,6 +122,8 @@ class KlipingSpider(Spider):
 
     def request_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
+        if isinstance(failure.value, COUNTED_AT_SOURCE):
+            return  # counted and logged where it was refused (the destination guard...)
         # One classifier names every fault (fetch/faults.py): errors fail the run, skips do not.
         reason = failure_reason(failure.value or Exception(failure.getErrorMessage()))
         self.count(reason.key)

@@ -38,7 +38,13 @@ def all_records(root: Path) -> list:
 
 def test_request_records_hold_the_headers_as_sent_on_the_wire(kliping: Kliping) -> None:
     with raw_web({"/robots.txt": ok(b""), "/page": ok(PAGE, "Content-Type: text/html")}) as web:
-        scrape(kliping, [web.url("/page")], "-s", "USER_AGENT=kliping-probe/9 (+https://example.org/bot)")
+        scrape(
+            kliping,
+            [web.url("/page")],
+            *web.ALLOW,
+            "-s",
+            "USER_AGENT=kliping-probe/9 (+https://example.org/bot)",
+        )
     requests = {
         r.rec_headers.get_header("WARC-Target-URI"): r
         for r in all_records(kliping.cwd)
@@ -77,7 +83,7 @@ def test_response_records_hold_the_status_line_and_headers_as_received_on_the_wi
     # phrase and no Connection header: the record keeps what the server sent.
     sent = WIRE_HEAD + f"Content-Length: {len(PAGE)}\r\n\r\n".encode() + PAGE
     with raw_web({"/robots.txt": ok(b""), "/page": sent}) as web:
-        scrape(kliping, [web.url("/page")])
+        scrape(kliping, [web.url("/page")], *web.ALLOW)
     record = response_record(kliping, web.url("/page"))
     lines = WIRE_HEAD.decode().rstrip("\r\n").split("\r\n")
     assert record.http_headers.protocol + " " + record.http_headers.statusline == lines[0]
@@ -90,7 +96,7 @@ def test_after_an_interim_1xx_response_the_record_holds_the_final_head(kliping: 
     sent = b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + WIRE_HEAD
     sent += f"Content-Length: {len(PAGE)}\r\n\r\n".encode() + PAGE
     with raw_web({"/robots.txt": ok(b""), "/page": sent}) as web:
-        scrape(kliping, [web.url("/page")])
+        scrape(kliping, [web.url("/page")], *web.ALLOW)
     record = response_record(kliping, web.url("/page"))
     assert record.http_headers.statusline == "200 Baik"
     assert record.http_headers.headers[0] == ("content-type", "text/html; charset=utf-8")
@@ -100,7 +106,7 @@ def test_a_reason_phrase_that_is_not_ascii_is_archived_percent_encoded(kliping: 
     # warcio cannot write it as it came; the response must still be in the WARC.
     sent = "HTTP/1.1 200 Baik ✓\r\n".encode() + f"Content-Length: {len(PAGE)}\r\n\r\n".encode() + PAGE
     with raw_web({"/robots.txt": ok(b""), "/page": sent}) as web:
-        scrape(kliping, [web.url("/page")])
+        scrape(kliping, [web.url("/page")], *web.ALLOW)
     assert response_record(kliping, web.url("/page")).http_headers.statusline == "200 Baik %E2%9C%93"
 
 
@@ -108,7 +114,7 @@ def test_a_chunked_response_is_recorded_de_chunked_with_its_framing_header_renam
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(PAGE), PAGE)
     sent = WIRE_HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + chunked
     with raw_web({"/robots.txt": ok(b""), "/page": sent}) as web:
-        scrape(kliping, [web.url("/page")])
+        scrape(kliping, [web.url("/page")], *web.ALLOW)
     record = response_record(kliping, web.url("/page"))
     assert record.http_headers.headers[-1] == ("X-Kliping-Orig-Transfer-Encoding", "chunked")
     assert record.raw == PAGE
