@@ -6,8 +6,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from cli.common import EXIT_FAILURES, EXIT_INVARIANT
-from monitor.summary import BROKEN
+from cli.common import EXIT_FAILURES, EXIT_HEALTH, EXIT_INVARIANT, EXIT_OK
+from monitor.summary import BROKEN, HEALTH
 
 
 def error_count(stats: Mapping[str, Any]) -> int:
@@ -29,4 +29,9 @@ def exit_code(stats: Mapping[str, Any], code: int, *, errors_fail: bool = True) 
         return max(code, EXIT_FAILURES)
     if code == 0 and errors_fail and error_count(stats):
         return EXIT_FAILURES
+    alarms = (stats.get(HEALTH) or {}).get("alarms") or []
+    if code == EXIT_OK and alarms:
+        # The run worked, but an outlet's health alarmed: anything worse keeps its own code.
+        print(f"kliping: {len(alarms)} health alarm(s) (see the summary)", file=sys.stderr)
+        return EXIT_HEALTH
     return code

@@ -39,6 +39,11 @@ logger = logging.getLogger(__name__)
 
 #: Marks beats per heartbeat timeout, so one late beat does not make a worker look dead.
 BEATS_PER_TIMEOUT = 3
+#: Stats key: True when this worker was the last to leave its round, so the round ended with it.
+ROUND_ENDED = "kliping/redis/round_ended"
+#: Sent (``round_id=``, ``worker=``) as a worker is about to leave its round, its work done: what it
+#: counted is complete, and the worker that ends the round may be reading it next.
+round_leaving = object()
 
 
 def redis_settings(uri: str) -> dict[str, Any]:
@@ -135,6 +140,7 @@ class RoundScheduler(Scheduler):
         self.round_id = ""
         self._beats: LoopingCall | None = None
         self._idle = False
+        self.signals: Any = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> RoundScheduler:
@@ -161,6 +167,7 @@ class RoundScheduler(Scheduler):
     def from_crawler(cls, crawler: Any) -> RoundScheduler:
         instance = cls.from_settings(crawler.settings)
         instance.stats = crawler.stats
+        instance.signals = crawler.signals
         crawler.signals.connect(instance.keep_while_others_work, signal=signals.spider_idle)
         return instance
 
@@ -247,6 +254,8 @@ class RoundScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self._beats is not None and self._beats.running:
             self._beats.stop()
+        if self.signals is not None:
+            self.signals.send_catch_log(round_leaving, round_id=self.round_id, worker=self.worker)
         ended = self.server.eval(
             _LEAVE,
             5,
@@ -260,5 +269,7 @@ class RoundScheduler(Scheduler):
             self.round_id,
             self.keep,
         )
+        if self.stats is not None:
+            self.stats.set_value(ROUND_ENDED, bool(ended))
         if ended:
             logger.info("round %s done: no request left and no other live worker", self.round_id)

@@ -17,6 +17,8 @@ DOWNLOADED = "kliping/monitor/responses_downloaded"
 BROKEN = "kliping/invariants/broken"
 #: Stats key with the path of the summary file written.
 SUMMARY_PATH = "kliping/monitor/summary_path"
+#: Stats key with the run's ``health`` section (monitor.healthwatch): outlets judged, alarms.
+HEALTH = "kliping/health"
 
 #: Skip reasons always listed (zero when none), so runs compare line by line.
 SKIP_REASONS = ("robots", "already_seen", "not_article", "too_large", "not_html")
@@ -119,6 +121,7 @@ def build_summary(
         "unreachable_outlets": list(stats.get("kliping/unreachable_outlets") or []),
         "per_outlet": {name: dict(counts) for name, counts in sorted((per_outlet or {}).items())},
         "invariants": invariants,
+        "health": dict(stats.get(HEALTH) or {}),
     }
 
 
@@ -173,6 +176,7 @@ def render_table(summary: Mapping[str, Any]) -> str:
         )
     for name, held in summary["invariants"].items():
         rows.append((f"check {name}", {True: "ok", False: "FAILED", None: "not checked"}[held]))
+    rows += health_rows(summary.get("health") or {})
     width = max(len(label) for label, _ in rows)
     lines = ["kliping run summary", "-" * (width + 14)]
     lines += [
@@ -180,6 +184,17 @@ def render_table(summary: Mapping[str, Any]) -> str:
         for label, value in rows
     ]
     return "\n".join(lines)
+
+
+def health_rows(health: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The table's health lines: one per alarm, naming the outlet and what moved."""
+    if not health:
+        return []
+    alarms = health.get("alarms") or []
+    if not alarms:
+        judged = f"ok, {len(health.get('outlets') or {})} outlet(s) judged" if health.get("judged") else ""
+        return [("health", judged or f"not judged: {health.get('why') or '-'}")]
+    return [("HEALTH ALARM", str(alarm.get("message"))) for alarm in alarms]
 
 
 def write_summary(summary: Mapping[str, Any], directory: Path) -> Path:

@@ -72,6 +72,8 @@ EXTENSIONS = {
     "archive.extension.WarcArchiver": 100,
     # After the FeedExporter stored the last batches, before the uploader's final sweep sends them.
     "pipelines.staged_parquet.ParquetFinisher": 150,
+    # Each outlet's health, judged against its history; before the summary, which shows it.
+    "monitor.healthwatch.HealthWatch": 890,
     # Progress lines, the run summary and its invariants (reads every other component's stats).
     "monitor.extension.RunMonitor": 900,
     # After the WARC writer, so its last file is closed (and queued for upload) first.

@@ -148,6 +148,51 @@ KLIPING_PROGRESS_BAR = "auto"
 #: ``<output>/runs/<run id>/summary.json``; the run's invariants are checked either way.
 KLIPING_RUN_SUMMARY = True
 
+# --- health and metrics -------------------------------------------------------------------------
+
+#: Keep each outlet's health per crawl (listings alive, new articles, empty or short text, missing
+#: title/date/author, text length, boilerplate-like lines, HTTP errors, bytes, time), judge it
+#: against the outlet's own history, and raise alarms (exit code 7; docs/operating.md, "Health").
+KLIPING_HEALTH_ENABLED = True
+
+#: Where health rows live: ``sqlite:///`` + a path (``{workdir}`` is ``KLIPING_WORKDIR``) or
+#: ``redis://host:port/db``. Empty: the Redis of ``KLIPING_STATE`` when it is shared, else
+#: ``sqlite:///{workdir}/state/health.sqlite``.
+KLIPING_HEALTH_STATE = ""
+
+#: Earlier runs of an outlet its usual bands and its staleness are learned from.
+KLIPING_HEALTH_WINDOW = 20
+
+#: Earlier runs an outlet needs before a learned band or staleness can alarm (an outlet file's
+#: ``[health]`` table applies from the first run).
+KLIPING_HEALTH_MIN_RUNS = 1
+
+#: A learned staleness alarms after at least this many runs in a row without a new article.
+KLIPING_HEALTH_STALE_MIN_RUNS = 2
+
+#: An article with fewer characters of text than this counts as short.
+KLIPING_HEALTH_SHORT_TEXT_CHARS = 500
+
+#: Validate every text record against ``extract/article.schema.json`` for the health figures.
+KLIPING_HEALTH_VALIDATE = True
+
+#: Days of health rows kept; older rows are dropped as new runs are recorded.
+KLIPING_HEALTH_KEEP_DAYS = 400.0
+
+#: Write Prometheus metrics at the end of every crawl to this file (for node_exporter's textfile
+#: collector, e.g. ``/var/lib/prometheus/node-exporter/kliping.prom``); empty: none.
+KLIPING_METRICS_TEXTFILE = ""
+
+#: Push Prometheus metrics at the end of every crawl to this Pushgateway
+#: (``http://pushgateway:9091``); empty: none.
+KLIPING_METRICS_PUSHGATEWAY = ""
+
+#: Job name of the pushed metrics (the ``job`` grouping key).
+KLIPING_METRICS_JOB = "kliping"
+
+#: Seconds to wait for the Pushgateway before giving up on a push (a warning, not a failure).
+KLIPING_METRICS_TIMEOUT = 10.0
+
 # --- text outputs -------------------------------------------------------------------------------
 
 #: Text record formats written through ``FEEDS``: ``jsonl`` and/or ``parquet`` (see docs/outputs.md).

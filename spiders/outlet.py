@@ -34,6 +34,7 @@ from spiders.discovery.robots import sitemaps_from_robots
 from spiders.discovery.sitemap import links_from_sitemap
 from spiders.items import Page, StoryItem
 from spiders.params import OutletSpiderParams, ParamsError, parse_params
+from spiders.signals import listing_read
 from state import SeenStore
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class OutletSpider(KlipingSpider):
     """Reads each outlet's listings, then fetches the new article pages they link to."""
 
     name = "outlet"
+    #: Its runs are judged for each outlet's health (monitor.healthwatch).
+    outlet_health = True
     # Listings link to pages that are gone (404) every day: counted in the run summary, and
     # logged one by one only with -v, so a scheduled run's log shows what needs attention.
     http_failure_log_level = logging.INFO
@@ -123,6 +126,10 @@ class OutletSpider(KlipingSpider):
         else:
             pattern = source.link_pattern or config.article_pattern
             links = links_from_index(response.body, response.url, pattern)
+        self.crawler.signals.send_catch_log(
+            listing_read, outlet=outlet, source=source.url, kind=source.kind, url=_asked(response),
+            status=response.status, links=len(links), error=None,
+        )  # fmt: skip
         for link in links:
             if link.is_listing:
                 if not source.follows_sitemap(link.url):
@@ -240,7 +247,15 @@ class OutletSpider(KlipingSpider):
     def listing_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
         outlet = self.outlet(request.cb_kwargs["outlet"])
-        if isinstance(failure.value, HttpError):
+        source: Discovery = request.cb_kwargs["source"]
+        error = failure.value
+        http = isinstance(error, HttpError)
+        self.crawler.signals.send_catch_log(
+            listing_read, outlet=outlet.name, source=source.url, kind=source.kind, url=_asked(request),
+            status=error.response.status if isinstance(error, HttpError) else None, links=0,
+            error=describe_failure(failure),
+        )  # fmt: skip
+        if http:
             # The site answered: the listing is stale or gone (an error, counted), the outlet reachable.
             self.reached[outlet.name] += 1
         else:
@@ -257,6 +272,12 @@ class OutletSpider(KlipingSpider):
         for line in lines:
             logger.error("%s", line)
         self.taken.close()
+
+
+def _asked(message: Request | Response) -> str:
+    """The URL first asked for, before any redirect."""
+    redirects = message.meta.get("redirect_urls") or [message.url]
+    return str(redirects[0])
 
 
 __all__ = ["OutletSpider"]
