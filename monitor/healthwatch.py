@@ -192,7 +192,10 @@ class HealthWatch:
             return
         figures = self.figures[name]
         figures.responses += 1
-        if response.status >= 400:
+        # A robots.txt that is not there allows everything (RFC 9309): not an error of the outlet.
+        if response.status >= 400 and not (
+            response.status == 404 and urlsplit(response.url).path == "/robots.txt"
+        ):
             figures.http_errors += 1
         figures.bytes += len(response.body)
         latency = request.meta.get("download_latency")
