@@ -34,11 +34,15 @@ $(PYWB_STAMP): requirements-pywb.lock $(STAMP)
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(PYWB_VENV)/bin/python requirements-pywb.lock
 	touch $@
 
-# Debian packages the tests need (a real redis-server for the scale-out tests).
+# Debian packages the tests need: a real redis-server for the scale-out tests, chromium for the
+# health report's browser check, prometheus-pushgateway for the metrics push (each as command:package).
+DEBS := redis-server:redis-server chromium:chromium prometheus-pushgateway:prometheus-pushgateway
+
 debs:
-	@if ! command -v redis-server >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-	  else echo "note: redis-server missing and not root; Redis tests will skip" >&2; fi; \
+	@missing=""; for pair in $(DEBS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "note:$$missing missing and not root; the tests that need them will skip" >&2; fi; \
 	fi
 
 # The main job: crawl every configured outlet, output on local disk under data/.
