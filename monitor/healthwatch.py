@@ -299,7 +299,7 @@ class HealthWatch:
             store = open_health_store(self.uri, self.keep_days)
         except _store_errors() as exc:
             store = None
-            run_alarms.append(health_store_alarm(self.uri, f"cannot open it: {exc}"))
+            run_alarms.append(health_store_alarm(self.uri, exc))
         if store is not None:
             try:
                 if store.shared:
@@ -330,7 +330,7 @@ class HealthWatch:
                     section["judged"] = complete
                     self._record(store, run, now, complete, judged, outlet_alarms, run_alarms, workers)
             except _store_errors() as exc:
-                run_alarms.append(health_store_alarm(self.uri, f"cannot read or record: {exc}"))
+                run_alarms.append(health_store_alarm(self.uri, exc))
             finally:
                 store.close()
         alarms = [a.to_dict() for a in outlet_alarms + run_alarms]
@@ -481,14 +481,11 @@ def store_alarms(stats: Mapping[str, Any], output: Any) -> list[Alarm]:
     ]
 
 
-def health_store_alarm(uri: str, problem: str) -> Alarm:
+def health_store_alarm(uri: str, error: BaseException) -> Alarm:
     """The alarm of a health store that cannot be used: this run's health is not recorded."""
-    return Alarm(
-        "",
-        "store",
-        ["health_state"],
-        f"health state {redact(uri)}: {problem}; this run's health is not recorded",
-    )
+    # A StateError names the store already; other errors (sqlite3, OSError) do not.
+    problem = str(error) if isinstance(error, StateError) else f"{redact(uri)}: {error}"
+    return Alarm("", "store", ["health_state"], f"health state {problem}; this run's health is not recorded")
 
 
 def _record_validator() -> Any:
