@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from archive.stores.spool import spooled_files
+from cli.common import EXIT_HEALTH
 from pipelines.exporters import ARTICLE_SCHEMA
 from replayweb import ReplayWeb
 from tests.conftest import FIXTURE_OUTLETS, REPO, Kliping, site_page
@@ -118,7 +119,8 @@ def test_s3_gone_mid_run_loses_nothing_and_kliping_upload_sends_the_spool(
             proc.kill()
         if moto.proc is None:
             moto.start()  # state is empty after a restart
-    assert proc.returncode == 0, err
+    # Nothing is lost (all of it is in the spool), but the store failed: a health alarm, exit 7.
+    assert proc.returncode == EXIT_HEALTH, err
     assert "Traceback" not in err
     spool = kliping.cwd / "data" / "spool"
     kept = {p.relative_to(spool).as_posix(): p.read_bytes() for p in spooled_files(spool)}
