@@ -63,6 +63,12 @@ class ListingFigures:
         """A listing is alive when it gave at least one link."""
         return self.links > 0
 
+    @property
+    def read(self) -> bool:
+        """Whether this run read it or tried and failed; a source no worker of a round got to (its
+        request filtered as another's, or held by a worker that was killed) is not judged."""
+        return self.pages > 0 or self.error is not None
+
     def merge(self, other: ListingFigures) -> ListingFigures:
         # Workers of a round share the duplicate filter, so a source is read by one of them (robots.txt
         # by each): the best reading counts, not a sum.
@@ -284,9 +290,11 @@ SHARE_RULES = (
 #: Median text length: judged on a log scale, band at least a factor of 2 either way.
 LENGTH_METRIC = "median_text_chars"
 LENGTH_FACTOR = 2.0
-#: New articles: alarms when a run finds under a quarter of its usual number (0 is staleness).
+#: New articles: alarms when a run finds far fewer than usual (a quarter at the least; 0 is
+#: staleness), judged once the outlet has VOLUME_MIN_RUNS earlier runs.
 VOLUME_METRIC = "new_articles"
 VOLUME_FACTOR = 4.0
+VOLUME_MIN_RUNS = 5
 #: Runs below these sizes are not judged on the length and volume rules.
 MIN_ARTICLES = 3
 MIN_USUAL_VOLUME = 8
@@ -482,22 +490,27 @@ def _judge_volume(
             return []
         usual = None
     else:
+        # News volume swings with the hour and the day, and a run after a stopped one catches up:
+        # judged on a log scale, only with a longer history, and only a fall far below the band.
         values = [r.figures.articles for r in past]
-        if len(values) < config.min_runs:
+        if len(values) < max(config.min_runs, VOLUME_MIN_RUNS):
             return []
         usual = statistics.median(values)
-        if usual < MIN_USUAL_VOLUME or value * VOLUME_FACTOR >= usual:
+        _, lo, _ = robust_band([math.log2(v + 1) for v in values], math.log2(VOLUME_FACTOR))
+        low, high = 2**lo - 1, math.inf
+        if usual < MIN_USUAL_VOLUME or value >= low:
             return []
-        low, high = usual / VOLUME_FACTOR, math.inf
     where = f"usual {usual:.0f}" if usual is not None else f"band {low:.0f}-{high:.0f} set in its outlet file"
     return [
         {
             "metric": VOLUME_METRIC,
             "value": value,
             "usual": usual,
-            "low": low,
+            "low": round(low, 1),
             "high": None if math.isinf(high) else high,
-            "text": f"new articles {value} ({where})",
+            "text": f"new articles {value} ({where}, alarm below {low:.0f})"
+            if usual is not None
+            else (f"new articles {value} ({where})"),
         }
     ]
 
@@ -513,14 +526,18 @@ def _why_dead(listing: ListingFigures) -> str:
 
 
 def _judge_listings(outlet: str, current: OutletFigures, past: Sequence[OutletRun]) -> Alarm | None:
-    listings = list(current.listings.values())
+    listings = [listing for listing in current.listings.values() if listing.read]
     if not listings or all(listing.status is None and not listing.pages for listing in listings):
         return None  # nothing answered: the outlet is unreachable, which the crawl reports itself
     died = []
     for listing in listings:
         if listing.alive:
             continue
-        before = [r.figures.listings[listing.url] for r in past if listing.url in r.figures.listings]
+        before = [
+            r.figures.listings[listing.url]
+            for r in past
+            if listing.url in r.figures.listings and r.figures.listings[listing.url].read
+        ]
         alive_before = sum(1 for b in before if b.alive)
         if alive_before and alive_before * 2 >= len(before):
             died.append(

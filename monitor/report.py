@@ -306,14 +306,14 @@ def build_report(
 <h1>kliping health report</h1>
 <p class="meta">{html.escape(period)} {ZONE_LABEL} &middot; {len(run_rows)} run(s), {len(outlets)} outlet(s),
 <span id="alarm-count">{alarm_count}</span> alarm(s) &middot; from {html.escape(source)}</p>
-<h2>Alarms</h2>
-{_alarms_table(run_rows)}
 <h2>Last run</h2>
 {last_table}
 <h2>Articles</h2>
 <div class="chart" id="{ARTICLES_CHART}"></div>
 <h2>Failures, drift and extraction quality</h2>
 <div class="charts">{divs}</div>
+<h2>Alarms</h2>
+{_alarms_table(run_rows)}
 <script type="application/json" id="kliping-report-data">{script_json({"charts": charts})}</script>
 <script>{plotly_js}</script>
 <script>{_BOOT}</script>

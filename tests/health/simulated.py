@@ -7,6 +7,7 @@ feed dies. Seeded, so every call gives the same rows.
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 from monitor.health import ListingFigures, OutletFigures, OutletRun, judge, metrics
 from state.health import HealthStore, OutletRow, RunRow
@@ -52,7 +53,8 @@ def fill(store: HealthStore, now: float, days: int = 14, runs_per_day: int = 2, 
     for day in range(days):
         for k in range(runs_per_day):
             finished = start + day * DAY + (k + 0.5) * DAY / runs_per_day
-            run_id = f"2026{day:04d}T{k:02d}0000Z-sim-{day * runs_per_day + k}"
+            stamp = datetime.fromtimestamp(finished - 600, UTC).strftime("%Y%m%dT%H%M%SZ")
+            run_id = f"{stamp}-sim-{day * runs_per_day + k}"
             rows, all_alarms = [], []
             for outlet in OUTLETS:
                 figures = _figures(rng, outlet, day)

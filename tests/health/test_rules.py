@@ -119,9 +119,14 @@ def test_median_text_length_halving_is_drift_and_small_runs_are_not_judged() -> 
 
 
 def test_new_articles_falling_to_under_a_quarter_is_drift() -> None:
-    past = history(figures(40), figures(44), figures(38))
+    past = history(figures(40), figures(44), figures(38), figures(41), figures(36))
     assert kinds(judge("contoh", figures(6), past, now=NOW)) == [("drift", ["new_articles"])]
     assert judge("contoh", figures(15), past, now=NOW) == []
+    # A run after a stopped one may catch up on little: with a short history, no judgement.
+    assert judge("contoh", figures(2), past[:2], now=NOW) == []
+    # A day of hourly runs swings widely: the band follows.
+    swinging = history(*(figures(n) for n in (60, 8, 45, 5, 70, 10, 52, 6)))
+    assert judge("contoh", figures(4), swinging, now=NOW) == []
 
 
 def test_a_listing_that_died_is_one_alarm_naming_it_and_why() -> None:
