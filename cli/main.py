@@ -3,7 +3,8 @@
 Exit codes: 0 done; 1 the run had failures (an outlet unreachable, URLs that could not be
 fetched, pages the extractor failed on); 2 bad input (a bad URL line, a missing file, an unknown
 outlet, a bad setting or outlet config); 3 the run's invariants broke (responses fetched but not
-archived, articles extracted but not written); 70 an internal error; 130 interrupted.
+archived, articles extracted but not written); 7 the run worked but an outlet's health alarmed
+(docs/operating.md, "Health"); 70 an internal error; 130 interrupted.
 Settings: docs/settings.md; operating: docs/operating.md.
 """
 
