@@ -121,7 +121,8 @@ class OutletFigures:
     missing_title: int = 0
     missing_date: int = 0
     missing_author: int = 0
-    #: Records that do not validate against extract/article.schema.json.
+    #: Records validated against extract/article.schema.json (a sample), and those that failed.
+    schema_checked: int = 0
     schema_invalid: int = 0
     #: Lines of the sampled articles' text, and those that look like template text.
     lines: int = 0
@@ -141,8 +142,8 @@ class OutletFigures:
 
     _COUNTS = (
         "stories", "articles", "empty_text", "extract_failed", "short_text", "missing_title",
-        "missing_date", "missing_author", "schema_invalid", "lines", "boilerplate_lines", "attempts",
-        "responses", "http_errors", "bytes",
+        "missing_date", "missing_author", "schema_checked", "schema_invalid", "lines",
+        "boilerplate_lines", "attempts", "responses", "http_errors", "bytes",
     )  # fmt: skip
 
     def merge(self, other: OutletFigures) -> OutletFigures:
@@ -249,7 +250,7 @@ def metrics(figures: OutletFigures) -> dict[str, float | int | None]:
         "missing_title_share": _share(figures.missing_title, figures.articles),
         "missing_date_share": _share(figures.missing_date, figures.articles),
         "missing_author_share": _share(figures.missing_author, figures.articles),
-        "schema_invalid_share": _share(figures.schema_invalid, figures.articles),
+        "schema_invalid_share": _share(figures.schema_invalid, figures.schema_checked),
         "boilerplate_line_share": _share(figures.boilerplate_lines, figures.lines),
         "median_text_chars": figures.median_text_chars(),
         "http_error_rate": _share(figures.http_errors + failed_attempts, figures.attempts),
@@ -283,7 +284,7 @@ SHARE_RULES = (
     ShareRule("missing_title_share", "missing_title", "articles", 0.15, "title missing", "articles"),
     ShareRule("missing_date_share", "missing_date", "articles", 0.15, "date missing", "articles"),
     ShareRule("missing_author_share", "missing_author", "articles", 0.25, "author missing", "articles"),
-    ShareRule("schema_invalid_share", "schema_invalid", "articles", 0.05, "invalid records", "articles"),
+    ShareRule("schema_invalid_share", "schema_invalid", "schema_checked", 0.05, "invalid records", "checked"),
     ShareRule("boilerplate_line_share", "boilerplate_lines", "lines", 0.1, "boilerplate-like lines", "lines"),
     ShareRule("http_error_rate", "_errors", "attempts", 0.15, "HTTP errors", "requests"),
 )
@@ -295,6 +296,9 @@ LENGTH_FACTOR = 2.0
 VOLUME_METRIC = "new_articles"
 VOLUME_FACTOR = 4.0
 VOLUME_MIN_RUNS = 5
+#: A share is judged only on at least this many stories, articles, lines or requests: one article
+#: without a date says nothing about an outlet (its Wilson bound, 21 %, would still pass a band).
+MIN_SAMPLE = 3
 #: Runs below these sizes are not judged on the length and volume rules.
 MIN_ARTICLES = 3
 MIN_USUAL_VOLUME = 8
@@ -411,7 +415,7 @@ def _judge_shares(
     moves = []
     for rule in SHARE_RULES:
         trials = _count(current, rule.denominator)
-        if trials <= 0:
+        if trials < MIN_SAMPLE:
             continue
         hits = _count(current, rule.numerator)
         share = hits / trials
@@ -619,11 +623,13 @@ def _judge_stale(
         return None
     since = f"{streak} runs" if last_new is not None else f"at least {streak} runs"
     expected = f"{runs_needed} runs" + (f" / {hours_needed:.1f} h" if hours_needed else "")
+    failed = _count(current, "_errors")
+    why = f"; {failed} of its {current.attempts} requests failed" if failed * 2 > current.attempts else ""
     return Alarm(
         outlet,
         "stale",
         ["new_articles"],
-        f"{outlet}: no new article for {since} / {hours:.1f} h (stale after {expected}, {source})",
+        f"{outlet}: no new article for {since} / {hours:.1f} h (stale after {expected}, {source}){why}",
         [
             {
                 "runs": streak,

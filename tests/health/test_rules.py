@@ -71,6 +71,7 @@ def test_empty_text_jumping_from_0_to_40_percent_is_drift_with_one_earlier_run()
 def test_one_of_three_is_not_enough_to_alarm_but_three_of_three_is() -> None:
     past = history(figures(3), figures(3))
     assert judge("contoh", figures(2, no_date=1), past, now=NOW) == []
+    assert judge("contoh", figures(1, no_date=1), past, now=NOW) == []
     assert kinds(judge("contoh", figures(3, no_date=3), past, now=NOW)) == [("drift", ["missing_date_share"])]
 
 
