@@ -649,10 +649,12 @@ def judge(
     now: float,
     expect: Expectations | None = None,
     config: HealthConfig | None = None,
+    volume: bool = True,
 ) -> list[Alarm]:
     """The alarms of ``outlet``'s run ``current`` against its earlier runs ``history`` (most recent
     first; incomplete runs are left out). At most one alarm per kind; a dead listing explains the
-    missing articles, so it silences the staleness and volume rules for the run."""
+    missing articles, so it silences the staleness and volume rules for the run. ``volume`` False
+    (a run limited to N articles per outlet) leaves the number of new articles unjudged."""
     expect = expect or Expectations()
     config = config or HealthConfig()
     past = [run for run in history if run.complete][: config.window]
@@ -661,7 +663,7 @@ def judge(
     if listing is not None:
         alarms.append(listing)
     moves = _judge_shares(current, past, expect, config) + _judge_length(current, past, expect, config)
-    if listing is None:
+    if listing is None and volume:
         moves += _judge_volume(current, past, expect, config)
         stale = _judge_stale(outlet, current, past, now, expect, config)
         if stale is not None:

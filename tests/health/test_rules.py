@@ -123,6 +123,8 @@ def test_new_articles_falling_to_under_a_quarter_is_drift() -> None:
     past = history(figures(40), figures(44), figures(38), figures(41), figures(36))
     assert kinds(judge("contoh", figures(6), past, now=NOW)) == [("drift", ["new_articles"])]
     assert judge("contoh", figures(15), past, now=NOW) == []
+    # A run limited on purpose (--max-articles) is not judged on its volume.
+    assert judge("contoh", figures(6), past, now=NOW, volume=False) == []
     # A run after a stopped one may catch up on little: with a short history, no judgement.
     assert judge("contoh", figures(2), past[:2], now=NOW) == []
     # A day of hourly runs swings widely: the band follows.
