@@ -33,15 +33,17 @@ $(PYWB_STAMP): requirements-pywb.lock $(STAMP)
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(PYWB_VENV)/bin/python requirements-pywb.lock
 	touch $@
 
-# Debian packages the tests need: a real redis-server for the scale-out tests, systemd-analyze to
-# verify the systemd units of docs/scheduling.md (tests skip, saying why, without them).
+# Debian packages the tests need (each as command:package): a real redis-server for the scale-out
+# tests, systemd-analyze to verify the systemd units of docs/scheduling.md, chromium for the
+# health report's browser check, prometheus-pushgateway for the metrics push. Tests skip, saying
+# why, without them.
+DEBS := redis-server:redis-server systemd-analyze:systemd chromium:chromium prometheus-pushgateway:prometheus-pushgateway
+
 debs:
-	@missing=""; \
-	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
-	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
+	@missing=""; for pair in $(DEBS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else echo "note:$$missing missing and not root; their tests will skip" >&2; fi; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "note:$$missing missing and not root; the tests that need them will skip" >&2; fi; \
 	fi
 
 # The main job: crawl every configured outlet, output on local disk under data/.

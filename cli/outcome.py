@@ -19,6 +19,9 @@ The rules (docs/operating.md, Exit codes) in order of precedence:
   - work owed to a later run (``owed`` in the summary: an extraction over its time or memory
     budget, a dead worker), whatever the command: an operator should know the run ran short;
   - a stop for another reason than a signal.
+- 7: the run worked, but an outlet's health alarmed (stale, drifted from its own history, a store
+  the health history could not use): ``health.alarms`` in the summary (monitor/healthwatch.py).
+  Only when nothing above applies.
 - 0: clean. A graceful stop by a signal is 0 when nothing else failed.
 
 Pure functions over the summary dict (:func:`monitor.summary.build_summary`), so the crawl's
@@ -36,6 +39,7 @@ from typing import Any
 from cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURES,
+    EXIT_HEALTH,
     EXIT_INVARIANT,
     EXIT_NO_SPACE,
     EXIT_OK,
@@ -46,7 +50,7 @@ from cli.common import (
 OUTCOME_KEY = "kliping/outcome"
 
 #: Exit codes by precedence: the first that any reason calls for wins.
-PRECEDENCE = (EXIT_NO_SPACE, EXIT_STATE, EXIT_INVARIANT, EXIT_BAD_INPUT, EXIT_FAILURES)
+PRECEDENCE = (EXIT_NO_SPACE, EXIT_STATE, EXIT_INVARIANT, EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_HEALTH)
 
 #: The finish reason of a crawl the store check stopped (archive.stores.check.CLOSE_REASON).
 STORE_UNUSABLE = "kliping_store_unusable"
@@ -109,11 +113,13 @@ HEADLINES_ONE = {
     "uploads": "uploads left in the spool",
     "stopped_early": "stopped early",
     "owed": "work owed to the next run",
+    "health_alarm": "1 health alarm",
 }
 HEADLINES = {
     "invariant_broken": "invariants broke",
     "outlet_unreachable": "outlets unreachable",
     "outlet_no_article": "outlets wrote no article",
+    "health_alarm": "health alarms",
 }
 
 
@@ -189,6 +195,8 @@ def decide(summary: Mapping[str, Any], *, max_error_rate: float = 0.05) -> Outco
     if owed:
         listed = ", ".join(f"{len(items)} {kind}" for kind, items in owed.items())
         add(Reason(EXIT_FAILURES, "owed", f"owed to the next run: {listed} (see the summary)"))
+    for alarm in (summary.get("health") or {}).get("alarms") or []:
+        add(Reason(EXIT_HEALTH, "health_alarm", str(alarm.get("message") or alarm)))
     uploads = summary.get("uploads") or {}
     if uploads.get("failed") or uploads.get("left_in_spool"):
         add(

@@ -58,6 +58,11 @@ logger = logging.getLogger(__name__)
 
 #: Marks beats per heartbeat timeout, so one late beat does not make a worker look dead.
 BEATS_PER_TIMEOUT = 3
+#: Stats key: True when this worker was the last to leave its round, so the round ended with it.
+ROUND_ENDED = "kliping/redis/round_ended"
+#: Sent (``round_id=``, ``worker=``) as a worker is about to leave its round, its work done: what it
+#: counted is complete, and the worker that ends the round may be reading it next.
+round_leaving = object()
 
 
 def redis_settings(uri: str, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
@@ -161,6 +166,7 @@ class RoundScheduler(Scheduler):
         # Shared with the seen store on the same Redis: an outage either finds stops this worker.
         self.health = redis_health or Health("Redis")
         self.health.listeners.append(self.unavailable)
+        self.signals: Any = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> RoundScheduler:
@@ -189,6 +195,7 @@ class RoundScheduler(Scheduler):
         instance = cls.from_settings(crawler.settings)
         instance.stats = crawler.stats
         instance.crawler = crawler
+        instance.signals = crawler.signals
         crawler.signals.connect(instance.keep_while_others_work, signal=signals.spider_idle)
         return instance
 
@@ -338,6 +345,10 @@ class RoundScheduler(Scheduler):
         if self._beats is not None and self._beats.running:
             self._beats.stop()
         self.health.listeners = [f for f in self.health.listeners if f != self.unavailable]
+        if self.signals is not None:
+            # Before leaving: what this worker counted is complete, and the worker that ends the
+            # round may read it next (the round's health figures in Redis).
+            self.signals.send_catch_log(round_leaving, round_id=self.round_id, worker=self.worker)
         if self.round_id:
             self._redis(self._leave, None)
 
@@ -355,5 +366,7 @@ class RoundScheduler(Scheduler):
             self.round_id,
             self.keep,
         )
+        if self.stats is not None:
+            self.stats.set_value(ROUND_ENDED, bool(ended))
         if ended:
             logger.info("round %s done: no request left and no other live worker", self.round_id)

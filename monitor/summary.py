@@ -20,6 +20,8 @@ SUMMARY_PATH = "kliping/monitor/summary_path"
 #: Prefix of the stats keys listing work this run failed and owes to a later one (a list of dicts
 #: each: ``kliping/owed/extraction`` holds stories whose extraction failed, with their WARC pointers).
 OWED_PREFIX = "kliping/owed/"
+#: Stats key with the run's ``health`` section (monitor.healthwatch): outlets judged, alarms.
+HEALTH = "kliping/health"
 
 #: Skip reasons always listed (zero when none), so runs compare line by line.
 SKIP_REASONS = (
@@ -172,6 +174,7 @@ def build_summary(
         "per_outlet": {name: outlets[name] for name in sorted(outlets)},
         "store_error": stats.get("kliping/store_error"),
         "invariants": invariants,
+        "health": dict(stats.get(HEALTH) or {}),
     }
 
 
@@ -253,12 +256,14 @@ def render_table(summary: Mapping[str, Any]) -> str:
         rows.append((f"outlet {name}", text))
     for name, held in summary["invariants"].items():
         rows.append((f"check {name}", {True: "ok", False: "FAILED", None: "not checked"}[held]))
+    rows += health_rows(summary.get("health") or {})
     outcome = summary.get("outcome")
     if outcome:
         rows.append(("exit code", str(outcome["exit_code"])))
         for reason in outcome["reasons"]:
-            # Outlets that could not be reached have their own line in the log already.
-            if reason["kind"] != "outlet_unreachable":
+            # Outlets that could not be reached have their own line in the log already, and each
+            # health alarm its HEALTH ALARM line above.
+            if reason["kind"] not in ("outlet_unreachable", "health_alarm"):
                 rows.append(("  because", reason["detail"]))
         unreachable = sum(1 for r in outcome["reasons"] if r["kind"] == "outlet_unreachable")
         if unreachable:
@@ -270,6 +275,17 @@ def render_table(summary: Mapping[str, Any]) -> str:
         for label, value in rows
     ]
     return "\n".join(lines)
+
+
+def health_rows(health: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The table's health lines: one per alarm, naming the outlet and what moved."""
+    if not health:
+        return []
+    alarms = health.get("alarms") or []
+    if not alarms:
+        judged = f"ok, {len(health.get('outlets') or {})} outlet(s) judged" if health.get("judged") else ""
+        return [("health", judged or f"not judged: {health.get('why') or '-'}")]
+    return [("HEALTH ALARM", str(alarm.get("message"))) for alarm in alarms]
 
 
 def write_summary(summary: Mapping[str, Any], directory: Path) -> Path:

@@ -91,6 +91,8 @@ EXTENSIONS = {
     "archive.extension.WarcArchiver": 100,
     # After the FeedExporter stored the last batches, before the uploader's final sweep sends them.
     "pipelines.staged_parquet.ParquetFinisher": 150,
+    # Each outlet's health, judged against its history; before the summary, which shows it.
+    "monitor.healthwatch.HealthWatch": 890,
     # After the WARC writer, so its last file is closed (and queued for upload) first.
     "archive.stores.extension.StoreUploader": 200,
     # Progress lines, the run summary and its invariants (reads every other component's stats).

@@ -33,6 +33,7 @@ SECTIONS = (
     "archive",
     "extraction",
     "monitoring",
+    "health and metrics",
     "outcome",
     "text outputs",
     "stores",
@@ -373,6 +374,83 @@ class _KlipingCore(_Settings):
         "also has its own timeout). 0: no stall warnings.",
         section="monitoring",
         ge=0,
+    )
+
+    # --- health and metrics -----------------------------------------------------------------------
+    KLIPING_HEALTH_ENABLED: bool = setting(
+        True,
+        "Keep each outlet's health per crawl (listings alive, new articles, empty or short text, missing "
+        "title/date/author, text length, boilerplate-like lines, HTTP errors, bytes, time), judge it "
+        'against the outlet\'s own history, and raise alarms (exit code 7; docs/operating.md, "Health").',
+        section="health and metrics",
+    )
+    KLIPING_HEALTH_STATE: str = setting(
+        "",
+        "Where health rows live: `sqlite:///` + a path (`{workdir}` is `KLIPING_WORKDIR`) or "
+        "`redis://host:port/db`. Empty: the Redis of `KLIPING_STATE` when it is shared, else "
+        "`sqlite:///{workdir}/state/health.sqlite`.",
+        section="health and metrics",
+    )
+    KLIPING_HEALTH_WINDOW: int = setting(
+        20,
+        "Earlier runs of an outlet its usual bands and its staleness are learned from.",
+        section="health and metrics",
+        ge=1,
+    )
+    KLIPING_HEALTH_MIN_RUNS: int = setting(
+        1,
+        "Earlier runs an outlet needs before a learned band or staleness can alarm (an outlet file's "
+        "`[health]` table applies from the first run).",
+        section="health and metrics",
+        ge=0,
+    )
+    KLIPING_HEALTH_STALE_MIN_RUNS: int = setting(
+        2,
+        "A learned staleness alarms after at least this many runs in a row without a new article.",
+        section="health and metrics",
+        ge=1,
+    )
+    KLIPING_HEALTH_SHORT_TEXT_CHARS: int = setting(
+        500,
+        "An article with fewer characters of text than this counts as short.",
+        section="health and metrics",
+        ge=0,
+    )
+    KLIPING_HEALTH_VALIDATE: bool = setting(
+        True,
+        "Validate text records against `extract/article.schema.json` for the health figures (each "
+        "outlet's first 20 of a run, then one in ten: a record costs milliseconds to validate).",
+        section="health and metrics",
+    )
+    KLIPING_HEALTH_KEEP_DAYS: float = setting(
+        400.0,
+        "Days of health rows kept; older rows are dropped as new runs are recorded.",
+        section="health and metrics",
+        gt=0,
+    )
+    KLIPING_METRICS_TEXTFILE: str = setting(
+        "",
+        "Write Prometheus metrics at the end of every crawl to this file (for node_exporter's textfile "
+        "collector, e.g. `/var/lib/prometheus/node-exporter/kliping.prom`); empty: none.",
+        section="health and metrics",
+    )
+    KLIPING_METRICS_PUSHGATEWAY: HttpUrl = setting(
+        "",
+        "Push Prometheus metrics at the end of every crawl to this Pushgateway (`http://pushgateway:9091`); "
+        "empty: none.",
+        section="health and metrics",
+    )
+    KLIPING_METRICS_JOB: str = setting(
+        "kliping",
+        "Job name of the pushed metrics (the `job` grouping key).",
+        section="health and metrics",
+        min_length=1,
+    )
+    KLIPING_METRICS_TIMEOUT: float = setting(
+        10.0,
+        "Seconds to wait for the Pushgateway before giving up on a push (a warning, not a failure).",
+        section="health and metrics",
+        gt=0,
     )
 
     # --- outcome ----------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from spiders.discovery.robots import sitemaps_from_robots
 from spiders.discovery.sitemap import links_from_sitemap
 from spiders.pages import StorySpider
 from spiders.params import OutletSpiderParams, ParamsError, parse_params
+from spiders.signals import listing_read
 from state import SeenStore
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class OutletSpider(StorySpider):
     """Reads each outlet's listings, then fetches the new article pages they link to."""
 
     name = "outlet"
+    #: Its runs are judged for each outlet's health (monitor.healthwatch).
+    outlet_health = True
     # Listings link to pages that are gone (404) every day: counted in the run summary, and
     # logged one by one only with -v, so a scheduled run's log shows what needs attention.
     http_failure_log_level = logging.INFO
@@ -110,6 +113,10 @@ class OutletSpider(StorySpider):
         else:
             pattern = source.link_pattern or config.article_pattern
             links = links_from_index(response.body, response.url, pattern)
+        self.crawler.signals.send_catch_log(
+            listing_read, outlet=outlet, source=source.url, kind=source.kind, url=_asked(response),
+            status=response.status, links=len(links), error=None,
+        )  # fmt: skip
         for link in links:
             if link.is_listing:
                 if not source.follows_sitemap(link.url):
@@ -174,10 +181,17 @@ class OutletSpider(StorySpider):
     def listing_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
         outlet = self.outlet(request.cb_kwargs["outlet"])
-        if isinstance(failure.value, HttpError):
+        source: Discovery = request.cb_kwargs["source"]
+        error = failure.value
+        self.crawler.signals.send_catch_log(
+            listing_read, outlet=outlet.name, source=source.url, kind=source.kind, url=_asked(request),
+            status=error.response.status if isinstance(error, HttpError) else None, links=0,
+            error=describe_failure(failure),
+        )  # fmt: skip
+        if isinstance(error, HttpError):
             # The site answered: the listing is stale or gone (an error, counted), the outlet reachable.
             self.reached[outlet.name] += 1
-            if request.cb_kwargs.get("kind") == "robots" and failure.value.response.status < 500:
+            if request.cb_kwargs.get("kind") == "robots" and error.response.status < 500:
                 # No robots.txt (RFC 9309: allow all): a source with no Sitemap lines, not an error.
                 self.count("kliping/discovery/no_robots_txt")
                 return
@@ -222,6 +236,12 @@ class OutletSpider(StorySpider):
 GONE_STATUSES = (404, 410)
 #: Stats key of the per-outlet counts the run's outcome reads.
 OUTLET_HEALTH = "kliping/outlet_health"
+
+
+def _asked(message: Request | Response) -> str:
+    """The URL first asked for, before any redirect."""
+    redirects = message.meta.get("redirect_urls") or [message.url]
+    return str(redirects[0])
 
 
 def reasons_by_host(failures: list[tuple[str, str]], most: int = 3) -> str:

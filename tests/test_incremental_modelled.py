@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cli.common import EXIT_HEALTH
 from extract.evaluate import read_manifest
 from fetch.canonical import canonical_url
 from replayweb import ReplayWeb
@@ -145,7 +146,13 @@ def test_a_split_story_comes_out_whole(runs: dict[str, Any], corpus_dir: Path, s
 
 
 def test_a_second_run_fetches_only_the_article_added_to_a_feed(runs: dict[str, Any]) -> None:
-    assert runs["second"].code == 0, runs["second"].stderr
+    # okezone and viva list only articles the corpus lacks (every one a 404): a second run without a
+    # new article makes them stale, a health alarm each (exit 7); no other outlet alarms.
+    assert runs["second"].code == EXIT_HEALTH, runs["second"].stderr
+    alarms = re.findall(
+        r"^HEALTH ALARM +(\S+): no new article for at least 2 runs", runs["second"].stderr, re.M
+    )
+    assert alarms == ["okezone", "viva"], runs["second"].stderr
     first = {u for u, s in responses(runs["cwd"] / "run1").items() if s == 200}
     second = {u for u, s in responses(runs["cwd"] / "run2").items() if s == 200}
     assert articles({u: 200 for u in second}) == {NEW}

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "check": "cli.commands.check",
     "upload": "cli.commands.upload",
     "wacz": "cli.commands.wacz",
+    "report": "cli.commands.report",
 }
 
 

@@ -107,6 +107,42 @@ class Extraction(_Model):
     drop_selectors: tuple[str, ...] = ()
 
 
+#: Metrics of an outlet's health whose usual band ``[health.bands]`` may set (docs/operating.md).
+HEALTH_BAND_METRICS = (
+    "new_articles",
+    "empty_text_share",
+    "short_text_share",
+    "missing_title_share",
+    "missing_date_share",
+    "missing_author_share",
+    "schema_invalid_share",
+    "boilerplate_line_share",
+    "http_error_rate",
+    "median_text_chars",
+)
+
+
+class Health(_Model):
+    """What is usual for this outlet, where its own history would learn it wrong or too slowly."""
+
+    #: Alarm when this many runs in a row (this one included) found no new article.
+    stale_after_runs: int | None = Field(default=None, ge=1)
+    #: Alarm when the last new article was found longer ago than this (hours).
+    stale_after_hours: float | None = Field(default=None, gt=0)
+    #: A metric's usual band ``[low, high]``, replacing the one learned from the outlet's history.
+    bands: dict[str, tuple[float, float]] = {}
+
+    @field_validator("bands")
+    @classmethod
+    def _known(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (low, high) in value.items():
+            if name not in HEALTH_BAND_METRICS:
+                raise ValueError(f"unknown metric {name!r} (known: {', '.join(HEALTH_BAND_METRICS)})")
+            if low > high:
+                raise ValueError(f"{name}: low {low} is above high {high}")
+        return value
+
+
 TimeZone = Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
 
 
@@ -126,6 +162,7 @@ class Outlet(_Model):
     pagination: Pagination = Pagination()
     canonical: Canonical = Canonical()
     extraction: Extraction = Extraction()
+    health: Health = Health()
 
     @field_validator("article_pattern")
     @classmethod
