@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,21 +13,18 @@ from archive.recovery import scan_complete
 from replayweb import ReplayWeb
 from tests.conftest import Kliping
 from tests.robustness.webgen import HOST, write_list
+from tests.volumes import MountError, tmpfs
 from tests.warcs import warcio_check
 
 
 @pytest.fixture
 def tiny_volume(tmp_path: Path) -> Iterator[Path]:
     """A 2 MB tmpfs mounted for the test (needs root; skipped otherwise)."""
-    mount = tmp_path / "vol"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
     try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        with tmpfs(tmp_path / "vol", "2m") as mount:
+            yield mount
+    except MountError as exc:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {exc}")
 
 
 #: Maps every byte value to a lower-case letter, so random bytes become random words.
