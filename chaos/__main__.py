@@ -51,7 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--stops", type=int, default=4, help="signals per stop scenario (default 4)")
     p.add_argument("--run-bound", type=float, default=900, help="seconds a run may take (default 900)")
-    p.add_argument("--templates", choices=("corpus", "own"), help="page templates (default: corpus if found)")
+    p.add_argument(
+        "--templates",
+        choices=("own", "corpus"),
+        default="own",
+        help="article pages from our own generated words (default) or from the shared corpus (slower to extract)",
+    )
     p.add_argument("--plain", action="store_true", help="no redirects, shared canonical URLs or slow pages")
     p.add_argument("--workdir", type=Path, help="where runs write (default: a new temporary folder)")
     p.add_argument("--keep", action="store_true", help="keep the work folder (outputs and run logs)")
@@ -104,12 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.articles < 10:
         print("chaos: --articles must be at least 10", file=sys.stderr)
         return 2
-    corpus: Path | None = corpus_path()
-    if args.templates == "own" or not (corpus / "MANIFEST.tsv").is_file():  # type: ignore[operator]
-        if args.templates == "corpus":
+    corpus: Path | None = None
+    if args.templates == "corpus":
+        corpus = corpus_path()
+        if not (corpus / "MANIFEST.tsv").is_file():
             print(f"chaos: no corpus at {corpus} (set KLIPING_CORPUS)", file=sys.stderr)
             return 2
-        corpus = None
     skipped: dict[str, str] = {}
     if os.geteuid() != 0:
         skipped.update({n: "needs root to mount a tmpfs" for n in names if n in NEEDS_ROOT})
