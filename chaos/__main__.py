@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         "--templates",
         choices=("own", "corpus"),
         default="own",
-        help="article pages from our own generated words (default) or from the shared corpus (slower to extract)",
+        help="article pages of our own words (default) or the shared corpus's (slower to extract)",
     )
     p.add_argument("--plain", action="store_true", help="no redirects, shared canonical URLs or slow pages")
     p.add_argument("--workdir", type=Path, help="where runs write (default: a new temporary folder)")
