@@ -91,9 +91,10 @@ def details(outcome: Outcome, limit: int = 12) -> str:
     lines += [f"- {note}" for note in outcome.notes]
     lines += [
         "",
-        "| run | what was done | exit | expected | seconds | stop s | over bound | orphans | note |",
+        "| run | what was done | exit | expected | seconds | stop s | over bound | orphans | in its log "
+        "| note |",
     ]
-    lines.append("|" + "---|" * 9)
+    lines.append("|" + "---|" * 10)
     for run in outcome.runs:
         lines.append(
             "| "
@@ -107,6 +108,7 @@ def details(outcome: Outcome, limit: int = 12) -> str:
                     "" if run.stop_seconds is None else f"{run.stop_seconds:.1f}",
                     run.over_bound,
                     ", ".join(run.orphans),
+                    run.signatures(),
                     run.note.strip(),
                 ]
             )

@@ -226,12 +226,30 @@ class Case:
             if self.web.served() >= target:
                 # Earlier runs already got this far: the moment is this run's first steps past it.
                 return not run.wait(rng.uniform(0.5, 3.0))
-            poll_until(lambda: not run.running() or self.web.served() >= target, self.cfg.run_bound)
+            check = (lambda: self.web.served() >= target) if phase == "mid-crawl" else self._tail(run, target)
+            poll_until(lambda: not run.running() or check(), self.cfg.run_bound)
             return run.running()
         if phase == "closing":
             poll_until(lambda: not run.running() or "Closing spider" in run.log_text(), self.cfg.run_bound)
             return run.running() and not run.wait(rng.uniform(0.0, 0.3))
         raise ValueError(f"unknown phase {phase!r}")
+
+    def _tail(self, run: Run, target: int) -> Callable[[], bool]:
+        """The near-end moment: ``target`` articles served, or (articles an earlier run lost are
+        never asked for again) nothing new served for 3 s after the run's first 5 s of crawling."""
+        last = [self.web.served(), time.monotonic()]
+        opened = time.monotonic()
+
+        def check() -> bool:
+            served, now = self.web.served(), time.monotonic()
+            if served >= target:
+                return True
+            if served != last[0]:
+                last[:] = [served, now]
+                return False
+            return now - opened > 5.0 and now - last[1] > 3.0
+
+        return check
 
     def end(self, run: Run, bound: float | None = None, grace: float = ORPHAN_GRACE) -> None:
         """Wait for ``run`` to end by itself within ``bound``; kill it past the bound; find orphans."""
@@ -346,18 +364,20 @@ def kill9(case: Case) -> None:
     plan = kill_plan(case.rng, case.cfg.kills, case.cfg.main_kills)
     mids = iter(case.targets(sum(1 for p, _ in plan if p == "mid-crawl")))
     ends = iter(case.near_end(sum(1 for p, _ in plan if p == "near-end")))
+    completed = False
     for phase, target in plan:
         goal = next(mids) if phase == "mid-crawl" else next(ends) if phase == "near-end" else None
+        if completed and phase in ("mid-crawl", "near-end"):
+            continue  # once a run completed, later runs have no crawl to be in the middle of
         run = case.start(f"kill -9 {target} @ {phase}", KILLED, out, work)
         if case.wait_moment(run, phase, goal):
             case.kill9(run, target)
             continue
-        # It ended before its moment: a run that completed has left nothing to kill.
+        # It ended before its moment: a completed crawl's later runs still start, recover and close.
         run.expected = DONE
         run.kind = f"ended before its kill ({phase})"
         case.end(run)
-        if run.finished():
-            break
+        completed = completed or run.finished()
     case.complete(out, work)
     case.outcome.verdict = case.verify([out])
 
