@@ -11,7 +11,7 @@ export KLIPING_CORPUS
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: setup crawl test lint typecheck unit demo eval bench lock clean debs pywb lock-pywb
+.PHONY: setup crawl test lint typecheck unit demo eval bench chaos lock clean debs pywb lock-pywb
 
 setup: $(STAMP)
 
@@ -85,6 +85,14 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The chaos soak (chaos/, docs/reliability.md "Chaos soak"): kill -9, stops, a full disk, restarted
+# and frozen Redis, a frozen S3 over a 2,000-article synthetic web; ~15-30 min per seed. Not in
+# `make test`. Results are appended to chaos/results/<date>.md. Exit 1 when it finds anything.
+CHAOS_SEEDS ?= 1 2 3
+CHAOS_ARGS ?=
+chaos: $(STAMP) debs
+	$(BIN)/python -m chaos $(foreach seed,$(CHAOS_SEEDS),--seed $(seed)) $(CHAOS_ARGS)
 
 # Re-resolve the lock file from pyproject.toml (needs the package index).
 lock: $(STAMP)

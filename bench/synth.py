@@ -246,9 +246,18 @@ def outlet_toml(hosts: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(root: Path, corpus: Path, pages: int, hosts: int = 8) -> SyntheticSite:
-    """Write ``pages`` article pages over ``hosts`` hosts, with robots, sitemaps and feeds, under ``root``."""
-    templates = corpus_templates(corpus) + fixture_templates()
+def generate(
+    root: Path, corpus: Path | None, pages: int, hosts: int = 8, templates: list[Template] | None = None
+) -> SyntheticSite:
+    """Write ``pages`` article pages over ``hosts`` hosts, with robots, sitemaps and feeds, under ``root``.
+
+    The pages are built from the corpus's article pages and our own held-out fixture pages, or from
+    ``templates`` when given (the chaos soak's smoke test has no corpus to read).
+    """
+    if templates is None:
+        if corpus is None:
+            raise ValueError("generate needs a corpus or templates")
+        templates = corpus_templates(corpus) + fixture_templates()
     root.mkdir(parents=True, exist_ok=True)
     site_dir = root / "site"
     site_dir.mkdir(exist_ok=True)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.volumes import MountError, tmpfs
+
 
 @pytest.fixture
 def tiny_volume(tmp_path: Path) -> Iterator[Path]:
     """A 2 MB tmpfs mounted for the test (needs root; skipped otherwise)."""
-    mount = tmp_path / "vol"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
     try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        with tmpfs(tmp_path / "vol", "2m") as mount:
+            yield mount
+    except MountError as exc:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {exc}")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,64 +14,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from replayweb import ReplayWeb
 from tests.conftest import REPO
 from tests.polling import wait_until
 from tests.scale import newsweb
+from tests.servers import RedisServer, free_port, redis_binary
 from tests.warcs import read_jsonl
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class RedisServer:
-    """A redis-server subprocess on 127.0.0.1."""
-
-    port: int
-
-    def uri(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
-
-    def client(self, db: int = 0) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, db=db)
+# Imported from here by the scale tests.
+__all__ = ["RedisServer", "free_port", "wait_until"]
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if redis_binary() is None:
         pytest.skip("redis-server not installed (`make debs` installs the Debian package)")
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = RedisServer(port)
-    client = server.client()
-
-    def answers() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            assert proc.poll() is None, "redis-server exited at start"
-            return False
-
+    server = RedisServer.start(tmp_path_factory.mktemp("redis"))
     try:
-        wait_until(answers, 20, "redis-server to answer PING")
         yield server
     finally:
-        client.close()
-        proc.terminate()
-        proc.wait(timeout=20)
+        server.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,16 +11,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from tests.polling import listening, wait_until
+from tests.servers import free_port
+
+__all__ = ["MotoServer", "cli_settings", "free_port", "moto_server", "s3_environment", "store_settings"]
 
 #: Fake credentials for the moto server; the secret is distinctive so tests can look for leaks.
 ACCESS_KEY = "AKIAKLIPINGTEST00001"
 SECRET_KEY = "kliping-test-secret-9f3c1e7a5b"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def s3_environment() -> dict[str, str]:
@@ -68,8 +65,18 @@ class MotoServer:
             raise RuntimeError(f"moto server exited with {proc.returncode}")
         return self
 
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): it accepts connections (the kernel does) and answers nothing."""
+        if self.proc is not None:
+            os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.proc is not None:
+            os.kill(self.proc.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
+            self.resume()  # a stopped process does not act on SIGTERM
             self.proc.terminate()
             self.proc.wait(timeout=30)
         self.proc = None
