@@ -172,7 +172,10 @@ class Frontier:
         Together, because apart a kill between them leaves a run that looks killed with a job that
         owes nothing: the next start would then take every request of the job for new work. The
         ``owed`` URLs of the job stay pending with one more attempt: articles fetched whose
-        processing failed (extraction, storage), which the next run of the job tries again.
+        processing failed (extraction, storage), which the next run of the job tries again. The
+        job is then not finished: its settled rows stay too, so that run fetches only what is owed
+        (a URL list has no seen store to skip the rest; an outlet crawl's listings are checked
+        against the seen store anyway). The job is forgotten once a run ends owing nothing.
         """
         owed = list(owed)
         with self.db:
@@ -183,7 +186,8 @@ class Frontier:
                     self.db.execute("DELETE FROM owed")
                     self.db.executemany("INSERT OR IGNORE INTO owed VALUES (?)", [(u,) for u in owed])
                     self.db.execute(
-                        "DELETE FROM frontier WHERE job = ? AND (state = 'done' OR url NOT IN owed)", (job,)
+                        "DELETE FROM frontier WHERE job = ? AND state = 'pending' AND url NOT IN owed",
+                        (job,),
                     )
                     self.db.execute(
                         "UPDATE frontier SET attempts = attempts + 1 WHERE job = ? AND state = 'pending'",
