@@ -270,9 +270,9 @@ class FrontierExtension:
 
         A finished job owing nothing is forgotten; one with ``owed`` articles (fetched, their
         processing failed) keeps them pending with one more attempt, and its settled rows, so its
-        next run fetches only those (:meth:`state.frontier.Frontier.finish`). A run that stopped early counts an
-        attempt for each request it fetched without settling (a killed run counts nothing: the
-        kill is not the page's fault). A run whose output needs recovery stays registered, so the
+        next run fetches only those (:meth:`state.frontier.Frontier.finish`). A run that stopped
+        early counts an attempt for each request it fetched without settling (a killed run counts
+        nothing: the kill is not the page's fault). A run whose output needs recovery stays registered, so the
         next start recovers it as a killed run.
         """
         if not finished:

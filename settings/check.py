@@ -206,7 +206,23 @@ def check_settings(settings: SettingsView, *, from_environment: Iterable[str] = 
                 f"setting {name}: a secret is not taken from the command line (ps and logs show it); set "
                 f"it in the environment, in {name}_FILE or through boto3's chain (docs/settings.md#secrets)"
             )
+    for name in sorted(cmdline - secret_settings()):
+        if has_password(values.get(name)):
+            # `--proxy http://user:pass@...`, `--state redis://:pass@...`: the same leak as a secret.
+            result.problems.append(
+                f"setting {name}: {shown(name, values[name])} holds a password, which is not taken from "
+                f"the command line (ps and logs show it); set {name} in the environment "
+                "(docs/settings.md#secrets)"
+            )
     return result
+
+
+def has_password(value: Any) -> bool:
+    """Whether ``value`` is a URL with a password in it (``scheme://user:pass@host``, ``redis://:pass@``)."""
+    if not isinstance(value, str) or "://" not in value:
+        return False
+    authority = value.split("://", 1)[1].split("/", 1)[0]
+    return "@" in authority and ":" in authority.rsplit("@", 1)[0]
 
 
 def apply_environment(settings: SettingsView, environ: Mapping[str, str] | None = None) -> FromEnvironment:

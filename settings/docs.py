@@ -75,8 +75,9 @@ of preference:
 - **in the environment**: `KLIPING_S3_SECRET_ACCESS_KEY=...` of the process (for scrapyd: of the
   scrapyd service, whose jobs inherit it).
 
-A password in a Redis URI (`KLIPING_STATE=redis://:password@host:6379/0`) is masked in every line
-kliping prints.
+A password in a URL (`KLIPING_STATE=redis://:password@host:6379/0`, `KLIPING_PROXY=http://user:pass@proxy:3128`)
+is masked in every line kliping prints, and refused on a command line (`--state`, `--proxy`, `-s`)
+for the same reason as a secret: give that setting in the environment.
 """
 
 SCRAPY_INTRO = """\
