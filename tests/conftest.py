@@ -78,8 +78,9 @@ class Kliping:
 
     cwd: Path
 
-    def __call__(self, *args: str, timeout: float = 240) -> Result:
-        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    def __call__(self, *args: str, timeout: float = 240, env: dict[str, str] | None = None) -> Result:
+        """Run ``kliping ARGS``; ``env`` adds variables to this process's environment."""
+        env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
         proc = subprocess.run(
             [sys.executable, "-m", "cli", *args],
             cwd=self.cwd,

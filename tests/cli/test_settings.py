@@ -229,14 +229,14 @@ def test_a_secret_on_the_command_line_is_refused_and_never_shown(kliping: Klipin
 
 
 def test_a_password_in_a_url_on_the_command_line_is_refused_and_never_shown(kliping: Kliping) -> None:
-    result = kliping("check", "--state", "redis://:hunter2-pass@127.0.0.1:9/0")
+    result = kliping("crawl", "--state", "redis://:hunter2-pass@127.0.0.1:9/0")
     assert result.code == 2
     assert "hunter2-pass" not in result.stderr + result.stdout
-    assert result.stderr.splitlines()[-1] == (
-        "kliping check: setting KLIPING_STATE: 'redis://***@127.0.0.1:9/0' holds a password, which is "
+    assert result.stderr.splitlines() == [
+        "kliping crawl: setting KLIPING_STATE: 'redis://***@127.0.0.1:9/0' holds a password, which is "
         "not taken from the command line (ps and logs show it); set KLIPING_STATE in the environment "
         "(docs/settings.md#secrets)"
-    )
+    ]
 
 
 def test_a_non_utf8_outlet_file_is_one_line_naming_it(kliping: Kliping) -> None:

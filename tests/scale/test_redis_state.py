@@ -97,8 +97,9 @@ def test_redact_hides_user_and_password() -> None:
 
 
 def test_a_password_in_the_state_uri_is_never_printed(kliping: Kliping) -> None:
-    bad = kliping("crawl", "--state", "redis://:hunter2@127.0.0.1:notaport/0")
-    unreachable = kliping("crawl", "--state", f"redis://:hunter2@127.0.0.1:{free_port()}/0")
+    # From the environment: on the command line a password is refused outright (tests/cli/test_settings.py).
+    bad = kliping("crawl", env={"KLIPING_STATE": "redis://:hunter2@127.0.0.1:notaport/0"})
+    unreachable = kliping("crawl", env={"KLIPING_STATE": f"redis://:hunter2@127.0.0.1:{free_port()}/0"})
     for result in (bad, unreachable):
         assert result.code == 2
         assert "hunter2" not in result.stderr
