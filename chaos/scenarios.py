@@ -22,6 +22,7 @@ from pathlib import Path
 from chaos.procs import Processes, Run, poll_until
 from chaos.verify import Verdict, verify
 from chaos.web import ChaosWeb
+from cli.common import EXIT_HEALTH
 from tests.servers import RedisServer
 from tests.stores.moto import MotoServer, s3_environment
 from tests.volumes import mount_tmpfs, unmount
@@ -37,9 +38,13 @@ ORPHAN_GRACE = 10.0
 #: A graceful stop exits 0 (docs/operating.md); 130 is "interrupted" (cli/common.py).
 STOPPED = frozenset({0, 130})
 KILLED = frozenset({-signal.SIGKILL})
-DONE = frozenset({0})
-#: A run that lived through a frozen store may count its failures: 0 or 1, never a hang.
-THROUGH_FREEZE = frozenset({0, 1})
+#: A run that completes: 0, or 7 when the outlet's health alarms (the crawl after a completed one
+#: finds no new article, which health rightly calls stale); 7 says nothing of exactly-once, which
+#: the files are checked for.
+DONE = frozenset({0, EXIT_HEALTH})
+#: A run that lived through a frozen store may count its failures: 0 or 1 (or a store's health
+#: alarm, 7), never a hang.
+THROUGH_FREEZE = frozenset({0, 1, EXIT_HEALTH})
 NO_SPACE = frozenset({6})
 
 Phase = str

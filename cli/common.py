@@ -27,7 +27,8 @@ EXIT_CODE_MEANINGS: dict[int, str] = {
     EXIT_OK: "done; nothing failed (a graceful stop by a signal included)",
     EXIT_FAILURES: "the run had failures: an outlet unreachable, an outlet that wrote no article while its "
     "article requests failed, failed requests above KLIPING_MAX_ERROR_RATE, a URL of a list not fetched, "
-    "uploads left in the spool",
+    "uploads left in the spool, work owed to the next run (an extraction over its budget), a shared "
+    "frontier's Redis that stopped answering; kliping extract: a story left out",
     EXIT_BAD_INPUT: "bad input: a bad URL line (the good ones are still fetched), a missing file, an unknown "
     "outlet, a bad setting or outlet config, an unusable output store",
     EXIT_INVARIANT: "the run's invariants broke: responses fetched but not archived, articles extracted but "
