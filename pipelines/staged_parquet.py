@@ -27,6 +27,7 @@ conversion is idempotent: the Parquet file is complete before the rows go.
 from __future__ import annotations
 
 import errno
+import glob
 import json
 import logging
 import os
@@ -129,6 +130,10 @@ def convert(staged: Path) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    # A conversion killed before its publish left its hidden file; the batch is published now, so
+    # such leftovers are garbage (the next start does not own them: their run may be long ended).
+    for leftover in final.parent.glob(f".{glob.escape(final.name)}.*.part"):
+        leftover.unlink(missing_ok=True)
     staged.unlink()
     fsync_dir(staged.parent)
     return final

@@ -133,6 +133,15 @@ def test_a_converted_batch_equals_one_written_directly(tmp_path: Path) -> None:
     assert [p.name for p in final.parent.iterdir()] == [final.name]
 
 
+def test_converting_a_batch_removes_what_a_killed_conversion_left(tmp_path: Path) -> None:
+    final = tmp_path / "detik" / f"{RUN}-00001.parquet"
+    staged = stage(final, [RECORD])
+    # A kill between writing the hidden file and publishing it: the rows stay staged, so does it.
+    (final.parent / f".{final.name}.0badf00d.part").write_bytes(b"PAR1 half a file")
+    convert(staged)
+    assert [p.name for p in final.parent.iterdir()] == [final.name]
+
+
 def test_a_run_converts_its_own_staged_batches(tmp_path: Path) -> None:
     finals = [
         tmp_path / "detik" / "2026-11-24" / f"{RUN}-00001.parquet",
