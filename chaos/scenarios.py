@@ -3,10 +3,11 @@ each ending with a run that completes, one more crawl (which must find nothing n
 of :mod:`chaos.verify`.
 
 Moments are seeded. A moment is a phase of a run: *start-up* and *recovery* (fractions of the time
-the last run took to open its spider: imports and settings, then the extensions that repair what
-the killed run left), *early* (just after the spider opened), *mid-crawl* and *near-end* (once the
-web has answered a seeded share of the articles, counted across the scenario's runs, so every run
-between two kills makes progress), and *closing* (once Scrapy logs ``Closing spider``).
+the last run took to open its spider: imports and settings, then the recovery step that repairs
+what the killed run left, before Scrapy builds its components), *early* (just after the spider
+opened), *mid-crawl* and *near-end* (once the web has answered a seeded share of the articles,
+counted across the scenario's runs, so every run between two kills makes progress), and *closing*
+(once Scrapy logs ``Closing spider``).
 """
 
 from __future__ import annotations

@@ -55,7 +55,8 @@ PRECEDENCE = (EXIT_NO_SPACE, EXIT_STATE, EXIT_INVARIANT, EXIT_BAD_INPUT, EXIT_FA
 #: The finish reason of a crawl the store check stopped (archive.stores.check.CLOSE_REASON).
 STORE_UNUSABLE = "kliping_store_unusable"
 
-#: Exit codes of early stops by their reason (``kliping/stopped_reason``; lifecycle/stops.py).
+#: Exit codes of early stops by their reason (``kliping/stopped_reason``): lifecycle/stops.py's
+#: ``EXIT_FOR_STOP``, written out so the CLI loads no Scrapy to read it (a test keeps them equal).
 STOP_CODES = {"no_space": EXIT_NO_SPACE, "state": EXIT_STATE}
 STOP_KINDS = {EXIT_NO_SPACE: "no_space", EXIT_STATE: "state_unusable"}
 
@@ -145,10 +146,7 @@ def decide(summary: Mapping[str, Any], *, max_error_rate: float = 0.05) -> Outco
     if stopped and stop_code is not None:
         add(Reason(stop_code, STOP_KINDS[stop_code], f"stopped: {stopped}"))
     elif stopped and stopped != "signal":
-        if "space" in str(stopped):
-            add(Reason(EXIT_NO_SPACE, "no_space", f"stopped: {stopped}"))
-        else:
-            add(Reason(EXIT_FAILURES, "stopped_early", f"stopped: {stopped}"))
+        add(Reason(EXIT_FAILURES, "stopped_early", f"stopped: {stopped}"))
     if summary.get("finish_reason") == STORE_UNUSABLE:
         line = str(summary.get("store_error") or "output store unusable")
         add(Reason(EXIT_BAD_INPUT, "store_unusable", line))

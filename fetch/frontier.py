@@ -47,9 +47,6 @@ from state.frontier import Frontier, frontier_path
 
 logger = logging.getLogger(__name__)
 
-#: ``request.meta`` key holding the frontier URL of a request (kept across redirects and retries).
-FRONTIER_META_KEY = FRONTIER_META
-
 
 def _errback_for(spider: Spider, callback_name: str) -> Any:
     pick = getattr(spider, "frontier_errback", None)
@@ -287,7 +284,6 @@ class FrontierExtension:
 
 
 __all__ = [
-    "FRONTIER_META_KEY",
     "FrontierExtension",
     "decode_kwargs",
     "encode_kwargs",

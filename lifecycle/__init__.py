@@ -95,6 +95,11 @@ ORDER = (
         "the summary counts the uploads and files left in the spool",
     ),
     (
+        "monitor.healthwatch.HealthWatch",
+        "monitor.extension.RunMonitor",
+        "the outlets' health is judged before the summary shows it and the outcome reads its alarms",
+    ),
+    (
         "pipelines.extract.ExtractPipeline",
         "archive.space.SpaceGuardPipeline",
         "no text record is written once the disk filled: its story is in the WARC",

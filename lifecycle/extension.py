@@ -4,7 +4,7 @@ The stages and their contracts are listed in :mod:`lifecycle` and docs/reliabili
 module follows each article from its item to settling:
 
 - ``item_scraped``: the record goes to the feed slots that accept it; the article waits for
-  those slots. It is noted *before* the FeedExporter exports it (this extension comes first in
+  those slots. It is noted *before* the FeedExporter exports it (this extension comes before it in
   ``EXTENSIONS``), so the slots noted are the ones about to hold it, not a fresh batch after them;
 - ``feed_slot_closed``: a slot's batch is stored (durable: fsync and rename, or upload or
   spool; for Parquet written at the end, its rows staged). An article whose every slot is stored

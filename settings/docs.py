@@ -89,9 +89,6 @@ the command line or in the environment are checked against the type of Scrapy's 
 value shown is kliping's (`settings/__init__.py`) where it sets one, else Scrapy's.
 """
 
-#: Scrapy settings whose kliping defaults live (and are documented) in the defaults module.
-SCRAPY_NAMES = frozenset({"DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE"})
-
 
 @dataclass(frozen=True)
 class SettingDoc:

@@ -27,8 +27,9 @@ SCRAPY_PREFIX = "KLIPING_SCRAPY_"
 FILE_SUFFIX = "_FILE"
 
 #: Variables named KLIPING_* that are not settings: the location of the shared corpus the tests,
-#: ``make demo`` and ``make eval`` read.
-NOT_SETTINGS = frozenset({"KLIPING_CORPUS"})
+#: ``make demo`` and ``make eval`` read; the mark an extraction worker finds its crawl by
+#: (pipelines/lifeline.py); the marks the chaos soak finds a run's processes by (chaos/procs.py).
+NOT_SETTINGS = frozenset({"KLIPING_CORPUS", "KLIPING_POOL_PARENT", "KLIPING_CHAOS", "KLIPING_CHAOS_RUN"})
 
 
 def _read_secret(path: Path, variable: str) -> tuple[str | None, str | None]:

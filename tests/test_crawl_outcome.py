@@ -227,7 +227,7 @@ def base_summary(**changes: Any) -> dict[str, Any]:
         ({"errors": {"http_404": 40}, "articles": {"gone": 40}}, 0, []),  # gone is no failure
         ({"stopped_early": "signal"}, 0, []),
         ({"stopped_early": "signal", "errors": {"timed_out": 9}}, 1, ["error_rate"]),
-        ({"stopped_early": "no space left on /data"}, 6, ["no_space"]),
+        ({"stopped_early": "no space left on /data", "stopped_reason": "no_space"}, 6, ["no_space"]),
         ({"uploads": {"failed": 2, "left_in_spool": 2}}, 1, ["uploads"]),
         ({"unreachable_outlets": ["detik: could not reach any listing: x (h)"]}, 1, ["outlet_unreachable"]),
         ({"per_outlet": {"detik": {"articles": 0, "failed": 3}}}, 1, ["outlet_no_article"]),
@@ -241,6 +241,7 @@ def base_summary(**changes: Any) -> dict[str, Any]:
             {
                 "invariants": {"responses_archived": False},
                 "stopped_early": "no space left",
+                "stopped_reason": "no_space",
                 "errors": {"x": 50},
             },
             6,  # a full disk is what to fix first; it may well be why the invariant broke
@@ -264,3 +265,10 @@ def test_a_refusal_for_an_unreachable_host_is_no_robots_rule() -> None:
     refusal = RobotsUnreachable("news.detik.com", "DNS lookup failed")
     assert failure_reason(refusal).key == "kliping/skipped/host_unreachable"
     assert describe_exception(refusal) == "DNS lookup failed"
+
+
+def test_the_outcome_maps_stop_reasons_as_the_lifecycle_does() -> None:
+    from cli.outcome import STOP_CODES
+    from lifecycle.stops import EXIT_FOR_STOP
+
+    assert STOP_CODES == EXIT_FOR_STOP

@@ -83,7 +83,8 @@ def test_a_redirected_article_is_settled_by_the_url_it_landed_on(tmp_path: Path)
     from scrapy.http import HtmlResponse, Response
     from scrapy.utils.test import get_crawler
 
-    from fetch.frontier import FRONTIER_META_KEY, FrontierExtension
+    from fetch.frontier import FrontierExtension
+    from lifecycle.keys import FRONTIER_META
 
     class ListSpider(Spider):
         name = "list"
@@ -100,7 +101,7 @@ def test_a_redirected_article_is_settled_by_the_url_it_landed_on(tmp_path: Path)
     # The RedirectMiddleware's follow-up request carries the first request's meta.
     landed = first.replace(url="http://x.id/baru", meta={**first.meta, "redirect_urls": [first.url]})
     ext.response_received(HtmlResponse(landed.url, body=b"<html></html>", request=landed), landed, spider)
-    assert landed.meta[FRONTIER_META_KEY] == "http://x.id/baru"
+    assert landed.meta[FRONTIER_META] == "http://x.id/baru"
     # Killed now: the article is owed under its final URL only, and recovery, which reads the final
     # URL from the text record, settles it.
     again = Frontier(db)
