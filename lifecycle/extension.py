@@ -222,6 +222,24 @@ class RunLifecycle:
         self.count("kliping/lifecycle/settled", settled)
         self.count("kliping/seen/marked", len([k for k in ready if k.seen]) if self.store else 0)
 
+    def _retry_marks(self) -> None:
+        """Marks a shared seen store could not take while it did not answer (Redis frozen, a
+        partition) are tried again for up to three times ``KLIPING_REDIS_TIMEOUT``: once they land,
+        a worker that begins a new round does not fetch those articles again. What still fails is
+        left to this worker's next start (the run stays registered for recovery)."""
+        pending = getattr(self.store, "pending", None)
+        if not pending:
+            return
+        wait = 3 * float(self.crawler.settings.getfloat("KLIPING_REDIS_TIMEOUT"))
+        logger.warning("%d seen mark(s) were not made while Redis did not answer; trying again", len(pending))
+        left = self.store.retry_pending(wait)  # type: ignore[union-attr]
+        self.count("kliping/seen/marked_late", len(pending) - left)
+        if left:
+            self.count("kliping/seen/not_marked", left)
+            logger.warning(
+                "%d seen mark(s) still not made after %.0f s; this worker's next start makes them", left, wait
+            )
+
     def _state_files(self) -> str:
         frontier: FrontierExtension | None = self._component(FrontierExtension)
         archiver: WarcArchiver | None = self._component(WarcArchiver)
@@ -247,6 +265,7 @@ class RunLifecycle:
             # Their text batch was never stored: owed, so the next run fetches them.
             self.count("kliping/seen/not_marked", len(unsaved))
             logger.warning("%d article(s) not settled: their text records were not stored", len(unsaved))
+        self._retry_marks()
         stats = self.crawler.stats
         needs_recovery = bool(stats is not None and stats.get_value(NEEDS_RECOVERY_KEY))
         # Under scrapy crawl and scrapyd, a run stopped by a full disk or unusable state exits 6 or 5.

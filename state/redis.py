@@ -20,6 +20,7 @@ not fetched now, and not marked, so a later run fetches it).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -150,8 +151,10 @@ class RedisSeenStore:
     """The seen-article set in one Redis SET, ``<prefix>:seen``, holding canonical article URLs.
 
     While Redis does not answer (its :class:`Health` is down) it calls it no more: an article
-    counts as seen (not fetched now, fetched by a later run) and marks are not made (the run is
-    left for recovery to reconcile, see :mod:`fetch.rounds`).
+    counts as seen (not fetched now, fetched by a later run) and marks are not made but kept
+    (:attr:`pending`): the run tries them again as it ends (:meth:`retry_pending`, in case Redis is
+    back), and the run is left for recovery to reconcile at the worker's next start (see
+    :mod:`fetch.rounds`).
     """
 
     def __init__(self, client: redis.Redis, key: str, server: Health | None = None) -> None:
@@ -159,7 +162,7 @@ class RedisSeenStore:
         self.key = key
         self.health = server or Health("Redis")
         #: Articles whose mark could not be made because Redis did not answer.
-        self.unmarked = 0
+        self.pending: list[str] = []
 
     @classmethod
     def from_uri(cls, uri: str, timeout: float = DEFAULT_TIMEOUT) -> RedisSeenStore:
@@ -197,7 +200,7 @@ class RedisSeenStore:
 
         def send(batch: list[str]) -> None:
             if not self._call(lambda: self.client.sadd(self.key, *batch) or True, False):
-                self.unmarked += len(batch)
+                self.pending.extend(batch)
 
         for url in urls:
             batch.append(url)
@@ -206,6 +209,26 @@ class RedisSeenStore:
                 batch = []
         if batch:
             send(batch)
+
+    def retry_pending(self, wait: float) -> int:
+        """Make the marks Redis did not take, trying again for up to ``wait`` seconds (plus one
+        call's timeout) in case it is back; returns how many are still not made.
+
+        Why it matters: another worker that begins a new round reads the listings against this
+        set; an article this worker wrote while Redis was away, and could not mark, would be
+        fetched and written again unless the mark lands first.
+        """
+        deadline = time.monotonic() + wait
+        while self.pending:
+            try:
+                for start in range(0, len(self.pending), _MARK_BATCH):
+                    self.client.sadd(self.key, *self.pending[start : start + _MARK_BATCH])
+                self.pending = []
+            except UNAVAILABLE:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.5)  # a frozen or restarting server: ask again shortly, within the bound
+        return len(self.pending)
 
     def claim(self, url: str) -> bool:
         # SADD answers how many members it added: 1 for the first caller anywhere, 0 after.

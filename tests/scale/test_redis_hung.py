@@ -8,6 +8,7 @@ import json
 import shutil
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,3 +100,28 @@ def test_a_frozen_redis_stops_the_worker_within_its_bound_and_the_next_run_loses
     urls = [row["url"] for row in again.rows()]
     assert len(urls) == len(set(urls)), "an article written twice"
     assert set(urls) == set(articles)
+
+
+def test_marks_redis_did_not_take_land_once_it_answers_again(
+    own_redis: tuple[RedisServer, subprocess.Popen[bytes]],
+) -> None:
+    from state.redis import RedisSeenStore
+
+    server, redis_proc = own_redis
+    store = RedisSeenStore.from_uri(server.uri(), timeout=0.5)
+    redis_proc.send_signal(signal.SIGSTOP)
+    try:
+        store.mark_seen(["https://berita.example/a", "https://berita.example/b"])
+        assert store.pending == ["https://berita.example/a", "https://berita.example/b"]
+        # Frozen for good: the retry gives up within its bound and keeps the marks.
+        assert store.retry_pending(0.5) == 2
+        # Thawed while the retry waits: the marks land.
+        thaw = threading.Timer(1.0, redis_proc.send_signal, args=(signal.SIGCONT,))
+        thaw.start()
+        assert store.retry_pending(30) == 0
+        thaw.join()
+    finally:
+        redis_proc.send_signal(signal.SIGCONT)
+    assert store.pending == []
+    assert server.client().smembers(store.key) == {b"https://berita.example/a", b"https://berita.example/b"}
+    store.close()
