@@ -224,13 +224,17 @@ class RunLifecycle:
 
     def _retry_marks(self) -> None:
         """Marks a shared seen store could not take while it did not answer (Redis frozen, a
-        partition) are tried again for up to three times ``KLIPING_REDIS_TIMEOUT``: once they land,
+        partition) are tried again for up to three times ``KLIPING_REDIS_TIMEOUT`` (once only when a
+        stop signal ended the run, whose stop has its own bound): once they land,
         a worker that begins a new round does not fetch those articles again. What still fails is
         left to this worker's next start (the run stays registered for recovery)."""
         pending = getattr(self.store, "pending", None)
         if not pending:
             return
         wait = 3 * float(self.crawler.settings.getfloat("KLIPING_REDIS_TIMEOUT"))
+        stats = self.crawler.stats
+        if stats is not None and stats.get_value("finish_reason") == "shutdown":
+            wait = 0.0  # a stop signal's bound comes first: one more try, then the next start
         logger.warning("%d seen mark(s) were not made while Redis did not answer; trying again", len(pending))
         left = self.store.retry_pending(wait)  # type: ignore[union-attr]
         self.count("kliping/seen/marked_late", len(pending) - left)
