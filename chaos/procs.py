@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cli.common import EXIT_HEALTH
 from tests.volumes import unmount
 
 #: Set on every process the harness starts (value: the harness's id), inherited by their children.
@@ -186,8 +187,9 @@ class Run:
         return round((self.ended or time.monotonic()) - self.started, 1)
 
     def finished(self) -> bool:
-        """Whether the run ended its crawl itself (exit 0, Scrapy's ``Spider closed (finished)``)."""
-        return self.code == 0 and "Spider closed (finished)" in self.log_text()
+        """Whether the run ended its crawl itself (exit 0, or 7: the run worked and only an outlet's
+        health alarmed; Scrapy's ``Spider closed (finished)``)."""
+        return self.code in (0, EXIT_HEALTH) and "Spider closed (finished)" in self.log_text()
 
     def signatures(self) -> str:
         """Known trouble in the log, counted: ``Traceback×3, BrokenProcessPool×2``."""
